@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make run` serves the app, `make test` runs every test.
+# Each creates or updates .venv itself; `make test` also installs the Debian packages and the
+# npm package the end-to-end tests drive (Chromium, redis-server, oidc-provider).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+OP_DIR := tests/e2e/oidc_provider
+
+.PHONY: run test test-fast bench system-packages clean
+
+run: $(VENV)/.runtime-installed
+	$(BIN)/python -m scripts.run_local
+
+test: $(VENV)/.dev-installed system-packages $(OP_DIR)/node_modules/.installed
+	$(BIN)/python -m pytest --cov --cov-report=term
+
+# Everything but the browser, Redis and load suites: for a quick loop while coding.
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -m "not e2e"
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+system-packages:
+	scripts/system-packages.sh /usr/bin/chromium=chromium redis-server=redis-server node=nodejs npm=npm
+
+$(OP_DIR)/node_modules/.installed: $(OP_DIR)/package.json $(OP_DIR)/package-lock.json
+	cd $(OP_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(OP_DIR)/node_modules .pytest_cache .coverage htmlcov

@@ -1,0 +1,161 @@
+"""Who is making this request, and the one-line guards for views: login_required, groups_required.
+
+A request is authenticated by its session cookie or, under /api/, by an
+`Authorization: Bearer <access token>` header validated locally against the provider's
+keys. Guards answer the way the caller can use: pages redirect to sign-in and back, API
+views answer 401/403 JSON with an RFC 6750 `WWW-Authenticate` challenge.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from flask import abort, current_app, g, jsonify, redirect, request
+from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response
+
+from app.oidc import InvalidToken, OIDCError
+from app.oidc.errors import InsufficientScope
+from app.oidc.tokens import unverified_issuer, validate_access_token
+from app.oidc.user import User
+from app.user_session import current_user_session
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class AnonymousUser:
+    """Nobody signed in: the same fields as User, all empty."""
+
+    sub: str = ""
+    username: str = ""
+    email: str | None = None
+    email_verified: bool | None = None
+    groups: tuple[str, ...] = ()
+    claims: Mapping[str, Any] = field(default_factory=dict)
+    is_authenticated: bool = False
+
+
+ANONYMOUS = AnonymousUser()
+
+
+@dataclass(frozen=True)
+class BearerIdentity:
+    """A request authenticated by an access token: the user it names and when the token expires."""
+
+    user: User
+    expires_at: int
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _load_current_user() -> User | AnonymousUser:
+    if "current_user" not in g:
+        bearer = g.get("bearer")
+        user = bearer.user if bearer else current_user_session().user
+        g.current_user = user or ANONYMOUS
+    return g.current_user
+
+
+#: The signed-in user of this request (a User), or ANONYMOUS; `current_user.is_authenticated` tells.
+current_user: User | AnonymousUser = LocalProxy(_load_current_user)  # type: ignore[assignment]
+
+
+def bearer_challenge(error: str | None = None, description: str | None = None, status: int = 401) -> Response:
+    """An RFC 6750 answer: 401 (or 403 for insufficient_scope) with its WWW-Authenticate header."""
+    params = ['realm="api"']
+    if error:  # RFC 6750 3.1: a request without credentials gets no error details in the challenge
+        params.append(f'error="{error}"')
+    if error and description:
+        params.append('error_description="{}"'.format(description.replace("\\", "").replace('"', "'")))
+    response = json_error(status, error or "unauthorized", description or "Sign in or send a bearer token.")
+    response.headers["WWW-Authenticate"] = "Bearer " + ", ".join(params)
+    return response
+
+
+def authenticate_bearer() -> Response | None:
+    """Before an /api/ request: validate its Authorization: Bearer header if any; a challenge if it is bad."""
+    header = request.headers.get("Authorization")
+    if header is None or not is_api_request():
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return bearer_challenge("invalid_request", "Authorization must be: Bearer <access token>", 400)
+    settings = current_app.config["SETTINGS"]
+    issuer = unverified_issuer(token.strip())
+    provider = next(
+        (p for p in current_app.extensions["oidc_providers"].values() if p.settings.issuer == issuer), None
+    )
+    if provider is None:
+        return bearer_challenge("invalid_token", "not a JWT from a configured issuer")
+    try:
+        claims = validate_access_token(
+            provider, token.strip(), allowed_client_ids=settings.api_client_ids,
+            required_scopes=settings.api_required_scopes,
+        )
+    except InsufficientScope as error:
+        return bearer_challenge("insufficient_scope", error.detail, 403)
+    except InvalidToken as error:
+        return bearer_challenge("invalid_token", error.detail)
+    except OIDCError as error:  # the keys could not be fetched: the provider is down
+        return json_error(503, error.code, error.message)
+    g.bearer = BearerIdentity(User.from_claims(claims), int(claims["exp"]))
+    return None
+
+
+def json_error(status: int, error: str, message: str) -> Response:
+    """The API's error shape: {"error": code, "message": text}."""
+    response = jsonify(error=error, message=message)
+    response.status_code = status
+    return response
+
+
+def sign_in_redirect() -> Response:
+    """Send the browser to sign in, then back to the page it asked for."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else "/"
+    return redirect("/login?" + urlencode({"next": target}))
+
+
+def _unauthenticated() -> Response:
+    return bearer_challenge() if is_api_request() else sign_in_redirect()
+
+
+def _forbidden(message: str) -> Response:
+    if is_api_request():
+        return json_error(403, "forbidden", message)
+    abort(403, description=message)
+
+
+def login_required(view: View) -> View:
+    """Only for signed-in users: pages send others to sign in (and back), the API answers 401."""
+
+    @functools.wraps(view)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return _unauthenticated()
+        return view(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
+
+
+def groups_required(*groups: str) -> Callable[[View], View]:
+    """Only for signed-in members of every one of `groups` (Cognito's cognito:groups); others get 403."""
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            missing = [group for group in groups if group not in current_user.groups]
+            if missing:
+                return _forbidden(f"This needs membership of the group(s): {', '.join(missing)}.")
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate

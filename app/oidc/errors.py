@@ -1,0 +1,132 @@
+"""One family of sign-in errors, each with a stable code (for logs) and an HTTP status (for pages).
+
+Library exceptions (requests, Authlib, joserfc) are translated into these at the boundary
+with `raise … from`, so views and error handlers deal with one hierarchy only.
+"""
+
+from __future__ import annotations
+
+
+class OIDCError(Exception):
+    """Base of every relying-party failure; `message` is safe to show, `detail` goes to the log."""
+
+    code = "oidc_error"
+    status = 400
+    title = "Sign-in failed"
+    message = "Signing in did not work. Please try again."
+
+    def __init__(self, detail: str = "", *, message: str | None = None):
+        super().__init__(detail or self.code)
+        self.detail = detail
+        if message is not None:
+            self.message = message
+
+
+class ProviderConfigurationError(OIDCError):
+    """The identity provider's metadata does not fit this app's settings."""
+
+    code = "provider_misconfigured"
+    status = 502
+    title = "Sign-in is misconfigured"
+    message = "The identity provider's configuration does not match this app's settings. An administrator must fix it."
+
+
+class ProviderUnavailable(OIDCError):
+    """The identity provider could not be reached."""
+
+    code = "idp_unreachable"
+    status = 502
+    title = "Cognito is not reachable"
+    message = "The sign-in service could not be reached. Please try again in a moment."
+
+
+class ProviderTimeout(ProviderUnavailable):
+    code = "idp_timeout"
+    status = 504
+    message = "The sign-in service did not answer in time. Please try again in a moment."
+
+
+class ProviderBadResponse(OIDCError):
+    """The identity provider answered with an error status or a body that is not what the protocol says."""
+
+    code = "idp_bad_response"
+    status = 502
+    title = "Cognito answered with an error"
+    message = "The sign-in service sent an answer this app cannot use. Please try again in a moment."
+
+
+class ClientRejected(ProviderBadResponse):
+    """The token endpoint refused this app's client credentials or grant (a set-up problem, not the user's)."""
+
+    code = "client_rejected"
+    title = "Sign-in is misconfigured"
+    message = "The sign-in service refused this app's credentials. An administrator must check the app client settings."
+
+
+class InvalidCallback(OIDCError):
+    """The browser came back with a callback we did not ask for, or one already used."""
+
+    code = "invalid_callback"
+    status = 400
+    title = "Sign-in link not valid"
+    message = "This sign-in link is not valid, has expired or was already used. Please start again."
+
+
+class AuthorizationDenied(OIDCError):
+    """The identity provider answered the authorization request with an error (e.g. access_denied)."""
+
+    code = "authorization_denied"
+    status = 403
+    title = "Sign-in was not completed"
+    message = "The sign-in was cancelled or refused by the identity provider."
+
+    def __init__(self, error: str, description: str = ""):
+        super().__init__(f"{error}: {description}" if description else error)
+        self.error = error
+        if error != "access_denied":
+            self.status = 400
+
+
+class GrantRejected(OIDCError):
+    """The token endpoint refused the authorization code (expired, already used, PKCE mismatch)."""
+
+    code = "grant_rejected"
+    status = 400
+    title = "Sign-in link not valid"
+    message = "This sign-in has expired or was already used. Please start again."
+
+
+class InvalidToken(OIDCError):
+    """A token failed validation: signature, issuer, audience, expiry, nonce, hash or type."""
+
+    code = "invalid_token"
+    status = 403
+    title = "Sign-in could not be verified"
+    message = "The identity provider's answer could not be verified, so you were not signed in."
+
+
+class InsufficientScope(OIDCError):
+    """A valid access token without a scope the API requires."""
+
+    code = "insufficient_scope"
+    status = 403
+    title = "Not allowed"
+    message = "The access token does not grant the scope this request needs."
+
+
+class SessionEnded(OIDCError):
+    """The provider refused to refresh the session's tokens (revoked or expired): sign in again."""
+
+    code = "session_ended"
+    status = 401
+    title = "Signed out"
+    message = "Your session has ended. Please sign in again."
+
+
+class RefreshUnavailable(OIDCError):
+    """Tokens expired and could not be refreshed because the provider is not answering."""
+
+    code = "refresh_unavailable"
+    status = 503
+    title = "Cognito is not reachable"
+    message = "Your session needs the sign-in service, which is not answering. Please try again in a moment."

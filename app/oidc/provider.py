@@ -1,0 +1,179 @@
+"""One OpenID provider as this app sees it: settings, discovered metadata, signing keys, OAuth client.
+
+Discovery is fetched on first use and cached, so the app starts while the IdP is down and
+works as soon as it is back. The JWKS is cached too; a token signed with a key id we do not
+know triggers one re-fetch, at most once a minute, so key rotation works without letting
+forged key ids hammer the IdP.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from authlib.integrations.requests_client import OAuth2Session
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from config import ProviderSettings, is_loopback_host
+
+from .errors import ProviderBadResponse, ProviderConfigurationError
+from .http import get_json
+
+JWKS_REFETCH_INTERVAL = 60.0
+SIGNING_ALGORITHM = "RS256"
+_COGNITO_ISSUER_HOST = re.compile(r"^cognito-idp\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+
+
+@dataclass(frozen=True)
+class ProviderMetadata:
+    """The parts of the discovery document this app uses, checked once when fetched."""
+
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    jwks_uri: str
+    userinfo_endpoint: str | None
+    revocation_endpoint: str | None
+    end_session_endpoint: str | None
+
+    @property
+    def is_cognito(self) -> bool:
+        """Cognito user pools issue tokens as https://cognito-idp.<region>.amazonaws.com/<pool id>."""
+        return bool(_COGNITO_ISSUER_HOST.match(urlsplit(self.issuer).hostname or ""))
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any], settings: ProviderSettings) -> ProviderMetadata:
+        issuer = document.get("issuer")
+        if issuer != settings.issuer:
+            raise ProviderConfigurationError(
+                f"discovery issuer {issuer!r} is not {settings.issuer!r} (the discovery URL without "
+                "/.well-known/openid-configuration): check OIDC_DISCOVERY_URL"
+            )
+        _require_listed(document, "token_endpoint_auth_methods_supported", settings.client_auth_method,
+                        default=["client_secret_basic"], setting="OIDC_CLIENT_AUTH_METHOD")
+        _require_listed(document, "id_token_signing_alg_values_supported", SIGNING_ALGORITHM,
+                        default=[SIGNING_ALGORITHM], setting=None)
+        return cls(
+            issuer=issuer,
+            authorization_endpoint=_endpoint(document, "authorization_endpoint", required=True),
+            token_endpoint=_endpoint(document, "token_endpoint", required=True),
+            jwks_uri=_endpoint(document, "jwks_uri", required=True),
+            userinfo_endpoint=_endpoint(document, "userinfo_endpoint"),
+            revocation_endpoint=_endpoint(document, "revocation_endpoint"),
+            end_session_endpoint=_endpoint(document, "end_session_endpoint"),
+        )
+
+
+def _endpoint(document: dict[str, Any], name: str, required: bool = False) -> str | None:
+    """An endpoint URL from the document: https, or http on loopback only, so no token crosses the network in clear."""
+    url = document.get(name)
+    if url is None and not required:
+        return None
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or not parts.hostname or not (
+        parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
+    ):
+        raise ProviderBadResponse(f"discovery document: {name} is missing or not an https URL: {url!r}")
+    return url
+
+
+def _require_listed(document: dict[str, Any], name: str, wanted: str, default: list[str], setting: str | None) -> None:
+    listed = document.get(name, default)
+    if not isinstance(listed, list) or wanted not in listed:
+        fix = f"; set {setting} to one it supports" if setting else ""
+        raise ProviderConfigurationError(f"the provider's {name} {listed!r} does not include {wanted}{fix}")
+
+
+class Provider:
+    """Discovery, keys and OAuth clients for one provider; safe to share between threads."""
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        timeout: float,
+        clock: Callable[[], float] = time.time,
+    ):
+        self.settings = settings
+        self.timeout = timeout
+        self.clock = clock
+        # One connection pool per provider, shared by the short-lived OAuth2Session objects.
+        self._adapter = requests.adapters.HTTPAdapter()
+        self._http = self._mounted(requests.Session())
+        self._lock = threading.Lock()
+        self._metadata: ProviderMetadata | None = None
+        self._keys: KeySet | None = None
+        self._keys_fetched_at = float("-inf")
+
+    @property
+    def alias(self) -> str:
+        return self.settings.alias
+
+    def _mounted(self, session: requests.Session) -> requests.Session:
+        session.mount("https://", self._adapter)
+        session.mount("http://", self._adapter)
+        return session
+
+    def metadata(self) -> ProviderMetadata:
+        """The discovery document, fetched on first use; failures are not cached."""
+        if self._metadata is None:
+            with self._lock:
+                if self._metadata is None:
+                    document = self.get_json(self.settings.discovery_url, "discovery")
+                    self._metadata = ProviderMetadata.from_document(document, self.settings)
+        return self._metadata
+
+    def get_json(self, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        """GET a JSON object from one of the provider's endpoints, with the configured timeout."""
+        return get_json(self._http, url, what, self.timeout, **kwargs)
+
+    def signing_keys(self, kid: str | None) -> KeySet:
+        """The JWKS, re-fetched (rate-limited) when it lacks the key id a token names."""
+        with self._lock:
+            keys = self._keys
+        if keys is None or (kid is not None and not _has_kid(keys, kid) and self._may_refetch_keys()):
+            keys = self._fetch_keys()
+        return keys
+
+    def _may_refetch_keys(self) -> bool:
+        return self.clock() - self._keys_fetched_at >= JWKS_REFETCH_INTERVAL
+
+    def _fetch_keys(self) -> KeySet:
+        document = self.get_json(self.metadata().jwks_uri, "JWKS")
+        keys = [key for key in document.get("keys", []) if isinstance(key, dict) and key.get("use", "sig") == "sig"]
+        try:
+            key_set = KeySet.import_key_set({"keys": keys})
+        except (JoseError, ValueError, TypeError) as error:
+            raise ProviderBadResponse(f"JWKS: keys cannot be read ({error})") from error
+        with self._lock:
+            self._keys, self._keys_fetched_at = key_set, self.clock()
+        return key_set
+
+    def oauth_session(self, **kwargs: Any) -> OAuth2Session:
+        """A fresh Authlib client for one exchange: Authlib's session object keeps per-exchange state."""
+        session = OAuth2Session(
+            client_id=self.settings.client_id,
+            client_secret=self.settings.client_secret,
+            token_endpoint_auth_method=self.settings.client_auth_method,
+            code_challenge_method="S256",
+            default_timeout=self.timeout,
+            **kwargs,
+        )
+        return self._mounted(session)
+
+    def hosted_ui_origin(self) -> str:
+        """Cognito's hosted UI domain: the setting, else the authorization endpoint's origin."""
+        if self.settings.cognito_domain:
+            return self.settings.cognito_domain
+        parts = urlsplit(self.metadata().authorization_endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+def _has_kid(keys: KeySet, kid: str) -> bool:
+    return any(key.kid == kid for key in keys)

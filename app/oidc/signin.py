@@ -1,0 +1,87 @@
+"""The authorization-code sign-in, start to finish, without any Flask request globals.
+
+`begin_sign_in` builds the authorization URL (state, nonce, PKCE S256) and returns what
+must be remembered until the browser comes back; `complete_sign_in` checks the callback,
+redeems the code and validates the ID token, returning an immutable SignIn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from authlib.common.security import generate_token
+
+from .errors import AuthorizationDenied, InvalidCallback, ProviderBadResponse
+from .provider import Provider
+from .token_endpoint import TokenSet, exchange_code
+from .tokens import validate_id_token
+from .user import User
+from .userinfo import fetch_userinfo
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """What the callback needs to finish a sign-in; stored server-side, keyed by state."""
+
+    provider: str
+    state: str
+    nonce: str
+    code_verifier: str
+    redirect_uri: str
+    return_to: str
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PendingSignIn:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """A completed sign-in: who, with which tokens, and where the user wanted to go."""
+
+    provider: str
+    user: User
+    tokens: TokenSet
+    return_to: str
+
+
+def begin_sign_in(provider: Provider, redirect_uri: str, return_to: str) -> tuple[str, PendingSignIn]:
+    """The authorization URL to send the browser to, and the pending sign-in to keep."""
+    authorization_endpoint = provider.metadata().authorization_endpoint
+    nonce, code_verifier = generate_token(43), generate_token(64)
+    with provider.oauth_session(redirect_uri=redirect_uri, scope=" ".join(provider.settings.scopes)) as client:
+        url, state = client.create_authorization_url(
+            authorization_endpoint, code_verifier=code_verifier, nonce=nonce
+        )
+    return url, PendingSignIn(provider.alias, state, nonce, code_verifier, redirect_uri, return_to)
+
+
+def complete_sign_in(provider: Provider, pending: PendingSignIn, params: Mapping[str, str]) -> SignIn:
+    """Finish the sign-in that `pending` started, from the callback's query parameters.
+
+    The caller has matched `pending` to the callback's state and to this browser.
+    """
+    if "error" in params:
+        raise AuthorizationDenied(params["error"][:100], params.get("error_description", "")[:300])
+    metadata = provider.metadata()
+    # RFC 9207: when the provider names itself in the response, it must be the one we asked.
+    if "iss" in params and params["iss"] != metadata.issuer:
+        raise InvalidCallback(f"callback iss {params['iss'][:200]!r} is not the issuer {metadata.issuer!r}")
+    code = params.get("code")
+    if not code:
+        raise InvalidCallback("callback has no code")
+    answer = exchange_code(provider, code=code, code_verifier=pending.code_verifier, redirect_uri=pending.redirect_uri)
+    id_token, access_token = answer.get("id_token"), answer.get("access_token")
+    if not isinstance(id_token, str):
+        raise ProviderBadResponse("token endpoint answered without an ID token; is the openid scope allowed?")
+    id_claims = validate_id_token(
+        provider, id_token, nonce=pending.nonce, access_token=access_token if isinstance(access_token, str) else None
+    )
+    tokens = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=id_claims["exp"])
+    userinfo = fetch_userinfo(provider, tokens.access_token, expected_sub=id_claims["sub"])
+    return SignIn(provider.alias, User.from_claims(id_claims, userinfo), tokens, pending.return_to)

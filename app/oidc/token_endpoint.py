@@ -1,0 +1,93 @@
+"""Calls to the token endpoint through Authlib, and the token set they return.
+
+Authlib builds the request (grant parameters, PKCE verifier, client_secret_post or
+client_secret_basic) and parses OAuth error bodies; this module turns every way the call
+can fail into one of our errors and checks the answer's shape before anything trusts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from authlib.integrations.base_client import OAuthError
+
+from .errors import ClientRejected, GrantRejected, ProviderBadResponse
+from .http import calling
+from .provider import Provider
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """The tokens of one session. Kept server-side only."""
+
+    access_token: str
+    id_token: str | None
+    refresh_token: str | None
+    #: When the access token expires (epoch seconds).
+    expires_at: float
+    scope: str | None = None
+
+    @classmethod
+    def from_response(cls, body: Mapping[str, Any], now: float, fallback_expires_at: float | None = None) -> TokenSet:
+        """Check a token endpoint answer; `expires_in` wins over the fallback (the ID token's exp)."""
+        access_token = body.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise ProviderBadResponse("token endpoint: no access_token in the answer")
+        token_type = body.get("token_type")
+        if not isinstance(token_type, str) or token_type.lower() != "bearer":
+            raise ProviderBadResponse(f"token endpoint: token_type {token_type!r} is not Bearer")
+        expires_in = body.get("expires_in")
+        if isinstance(expires_in, int) and not isinstance(expires_in, bool) and expires_in > 0:
+            expires_at = now + expires_in
+        elif expires_in is None and fallback_expires_at is not None:
+            expires_at = fallback_expires_at
+        else:
+            raise ProviderBadResponse(f"token endpoint: expires_in {expires_in!r} is not a positive number")
+        id_token, refresh_token, scope = body.get("id_token"), body.get("refresh_token"), body.get("scope")
+        for name, value in (("id_token", id_token), ("refresh_token", refresh_token), ("scope", scope)):
+            if value is not None and not isinstance(value, str):
+                raise ProviderBadResponse(f"token endpoint: {name} is not a string")
+        return cls(access_token, id_token, refresh_token, float(expires_at), scope)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TokenSet:
+        return cls(**data)
+
+
+@contextmanager
+def _token_request() -> Iterator[None]:
+    """Authlib raises OAuthError for error bodies and ValueError/TypeError for malformed answers."""
+    try:
+        with calling("token endpoint"):
+            yield
+    except OAuthError as error:
+        detail = f"token endpoint: {error.error}" + (f" ({error.description})" if error.description else "")
+        if error.error == "invalid_grant":
+            raise GrantRejected(detail) from error
+        raise ClientRejected(detail) from error
+    except (ValueError, TypeError, KeyError) as error:
+        raise ProviderBadResponse(f"token endpoint: malformed answer ({type(error).__name__})") from error
+
+
+def exchange_code(provider: Provider, *, code: str, code_verifier: str, redirect_uri: str) -> dict[str, Any]:
+    """Redeem an authorization code (with its PKCE verifier); the raw answer, still to be checked."""
+    token_endpoint = provider.metadata().token_endpoint
+    with _token_request(), provider.oauth_session(redirect_uri=redirect_uri) as client:
+        return dict(
+            client.fetch_token(
+                token_endpoint, grant_type="authorization_code", code=code, code_verifier=code_verifier
+            )
+        )
+
+
+def refresh_grant(provider: Provider, refresh_token: str) -> dict[str, Any]:
+    """New tokens for a refresh token; the raw answer, still to be checked. No scope is sent: Cognito keeps the original."""
+    token_endpoint = provider.metadata().token_endpoint
+    with _token_request(), provider.oauth_session() as client:
+        return dict(client.refresh_token(token_endpoint, refresh_token=refresh_token))

@@ -1,0 +1,69 @@
+"""Redis session store (redis-py): sessions shared by every instance behind a load balancer.
+
+Each operation is one Redis command, atomic by itself: SET … PX for TTLs equal to the
+entry's lifetime, SET NX for locks, GETDEL for single-use sign-in state. Redis expires
+entries on its own, so nothing needs purging. When Redis is down every call raises
+StoreUnavailable (pages answer 503), and redis-py reconnects by itself once it is back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import redis
+
+from .store import Entry, SessionStore, StoreUnavailable
+
+_KEY_PREFIX = "cognito-rp:"
+
+
+class RedisStore(SessionStore):
+    def __init__(self, url: str, timeout: float = 2.0):
+        self.url = url
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
+        )
+
+    def _call(self, command: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.client, command)(*args, **kwargs)
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
+
+    def get(self, key: str) -> Entry | None:
+        try:
+            with self.client.pipeline(transaction=False) as pipeline:
+                value, ttl_ms = pipeline.get(_KEY_PREFIX + key).pttl(_KEY_PREFIX + key).execute()
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
+        if value is None or ttl_ms < 0:
+            return None
+        return Entry(json.loads(value), time.time() + ttl_ms / 1000)
+
+    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        self._call("set", _KEY_PREFIX + key, json.dumps(value), px=_milliseconds(ttl))
+
+    def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+        return bool(self._call("set", _KEY_PREFIX + key, json.dumps(value), px=_milliseconds(ttl), nx=True))
+
+    def touch(self, key: str, ttl: float) -> bool:
+        return bool(self._call("pexpire", _KEY_PREFIX + key, _milliseconds(ttl)))
+
+    def take(self, key: str) -> dict[str, Any] | None:
+        value = self._call("getdel", _KEY_PREFIX + key)
+        return json.loads(value) if value is not None else None
+
+    def delete(self, key: str) -> None:
+        self._call("delete", _KEY_PREFIX + key)
+
+    def purge_expired(self) -> int:
+        return 0  # Redis removes expired keys itself
+
+    def ping(self) -> None:
+        self._call("ping")
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, int(seconds * 1000))

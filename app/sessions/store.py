@@ -1,0 +1,58 @@
+"""The contract every session store keeps: a small key-value store with expiry.
+
+Keys are namespaced strings (`session:…`, `login:…`, `lock:…`) built by the callers; values
+are JSON objects. Every entry has a time to live, so abandoned logins and idle sessions
+disappear by themselves, and `take` is atomic so a sign-in state can be used once only.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Any
+
+
+class StoreUnavailable(Exception):
+    """The session store could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    value: dict[str, Any]
+    expires_at: float
+
+
+class SessionStore(ABC):
+    """Key-value storage with per-entry expiry; implementations must be safe across processes."""
+
+    @abstractmethod
+    def get(self, key: str) -> Entry | None:
+        """The live entry under key, or None when absent or expired."""
+
+    @abstractmethod
+    def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
+        """Create or replace the entry, living ttl seconds from now."""
+
+    @abstractmethod
+    def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+        """Create the entry only if no live one exists; True when created (a lock primitive)."""
+
+    @abstractmethod
+    def touch(self, key: str, ttl: float) -> bool:
+        """Extend a live entry to ttl seconds from now without rewriting it; False if gone."""
+
+    @abstractmethod
+    def take(self, key: str) -> dict[str, Any] | None:
+        """Atomically remove and return the live value: two concurrent takes never both win."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Remove the entry if present."""
+
+    @abstractmethod
+    def purge_expired(self) -> int:
+        """Remove expired entries; return how many went."""
+
+    @abstractmethod
+    def ping(self) -> None:
+        """Raise StoreUnavailable unless the store answers."""

@@ -1,0 +1,179 @@
+"""The one owner of what this app keeps about a browser: pending sign-ins, the user, the tokens.
+
+Pending sign-ins are stored apart from the session, under a key made of the session id and
+the state, so a callback is accepted only in the browser that started it, and only once
+(the store's atomic `take`). The session holds the user and the tokens, never sent to the
+browser, and keeps them fresh: one request per session refreshes, under a lock in the
+store, while concurrent requests of the same session wait for its result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from dataclasses import asdict, dataclass
+
+from flask import current_app, session
+
+from app.events import log_event
+from app.oidc import GrantRejected, InvalidToken, OIDCError, Provider
+from app.oidc.errors import RefreshUnavailable, SessionEnded
+from app.oidc.refresh import refresh_tokens
+from app.oidc.signin import PendingSignIn, SignIn
+from app.oidc.token_endpoint import TokenSet
+from app.oidc.user import User
+from app.sessions import ABSOLUTE_EXPIRY_KEY, ServerSideSession, ServerSideSessionInterface
+from app.sessions.interface import store_key
+
+#: Seconds a user may spend at the identity provider between /login and the callback.
+SIGN_IN_LIFETIME = 600
+_LOCK_POLL = 0.05
+
+_USER, _TOKENS, _PROVIDER, _SIGNED_IN_AT = "user", "tokens", "provider", "signed_in_at"
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    provider: str
+    tokens: TokenSet
+
+
+class UserSession:
+    def __init__(self, session: ServerSideSession, interface: ServerSideSessionInterface, max_age: float):
+        self.session = session
+        self.interface = interface
+        self.store = interface.store
+        self.max_age = max_age
+        self.clock = interface.clock
+
+    # Signing in and out ----------------------------------------------------------------
+
+    def _pending_key(self, state: str) -> str:
+        return "login:" + hashlib.sha256(f"{self.session.sid}\n{state}".encode()).hexdigest()
+
+    def remember_pending(self, pending: PendingSignIn) -> None:
+        self.store.put(self._pending_key(pending.state), pending.as_dict(), SIGN_IN_LIFETIME)
+        self.session.keep()
+
+    def take_pending(self, state: str) -> PendingSignIn | None:
+        """The sign-in this browser started with `state`, removed so that it works once."""
+        data = self.store.take(self._pending_key(state))
+        return PendingSignIn.from_dict(data) if data else None
+
+    def sign_in(self, result: SignIn) -> None:
+        """Replace whatever the session held with the new user, under a new session id."""
+        now = self.clock()
+        self.session.clear()
+        self.session.regenerate()
+        self.session.update(
+            {
+                _PROVIDER: result.provider,
+                _USER: asdict(result.user),
+                _TOKENS: result.tokens.as_dict(),
+                _SIGNED_IN_AT: now,
+                ABSOLUTE_EXPIRY_KEY: now + self.max_age,
+            }
+        )
+
+    def sign_out(self) -> EndedSession | None:
+        """Forget the user now, for every request of this session; what the provider must still be told is returned."""
+        ended = EndedSession(self.session[_PROVIDER], self.tokens) if self.signed_in else None
+        self.store.delete(store_key(self.session.sid))
+        self.session.clear()
+        return ended
+
+    # Reading ---------------------------------------------------------------------------
+
+    @property
+    def signed_in(self) -> bool:
+        return _USER in self.session
+
+    @property
+    def user(self) -> User | None:
+        record = self.session.get(_USER)
+        return User(**{**record, "groups": tuple(record["groups"])}) if record else None
+
+    @property
+    def tokens(self) -> TokenSet | None:
+        data = self.session.get(_TOKENS)
+        return TokenSet.from_dict(data) if data else None
+
+    @property
+    def provider(self) -> str | None:
+        return self.session.get(_PROVIDER)
+
+    @property
+    def signed_in_at(self) -> float | None:
+        return self.session.get(_SIGNED_IN_AT)
+
+    @property
+    def absolute_expires_at(self) -> float | None:
+        """When the session ends whatever the user does."""
+        return self.session.get(ABSOLUTE_EXPIRY_KEY)
+
+    @property
+    def idle_expires_at(self) -> float | None:
+        """When the session ends if the user does nothing (the store entry's expiry)."""
+        return self.session.expires_at
+
+    # Keeping tokens fresh --------------------------------------------------------------
+
+    def keep_fresh(self, provider: Provider, margin: float) -> None:
+        """Refresh the tokens when the access token expires within `margin` seconds.
+
+        Raises SessionEnded when the provider refuses (the session is gone), and
+        RefreshUnavailable when it cannot answer and the access token has expired.
+        """
+        if not self._due(margin):
+            return
+        lock = "lock:refresh:" + store_key(self.session.sid)
+        if self.store.add(lock, {"at": self.clock()}, ttl=2 * provider.timeout + 1):
+            try:
+                self.interface.reload(self.session)  # another request may have refreshed before we locked
+                if self._due(margin):
+                    self._refresh(provider)
+            finally:
+                self.store.delete(lock)
+        else:
+            self._wait_for(lock, provider.timeout + 1)
+            self.interface.reload(self.session)
+        if not self.signed_in:
+            raise SessionEnded("another request ended the session")
+        if self.tokens.expires_at <= self.clock():
+            raise RefreshUnavailable("the access token expired and was not refreshed")
+
+    def _due(self, margin: float) -> bool:
+        tokens = self.tokens
+        return tokens is not None and tokens.expires_at - self.clock() <= margin
+
+    def _refresh(self, provider: Provider) -> None:
+        tokens, user = self.tokens, self.user
+        if not tokens.refresh_token:
+            if tokens.expires_at <= self.clock():
+                self.sign_out()
+                raise SessionEnded("the access token expired and there is no refresh token")
+            return
+        try:
+            refreshed = refresh_tokens(provider, tokens, user)
+        except (GrantRejected, InvalidToken) as error:
+            self.sign_out()
+            raise SessionEnded(error.detail) from error
+        except OIDCError as error:
+            log_event("refresh_failed", logging.WARNING, provider=provider.alias, reason=error.code,
+                      detail=error.detail, kept_until=int(tokens.expires_at))
+            return
+        self.session[_TOKENS] = refreshed.tokens.as_dict()
+        self.session[_USER] = asdict(refreshed.user)
+        self.interface.commit(self.session)
+        log_event("refresh", provider=provider.alias, sub=user.sub)
+
+    def _wait_for(self, lock: str, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while self.store.get(lock) is not None and time.monotonic() < deadline:
+            time.sleep(_LOCK_POLL)
+
+
+def current_user_session() -> UserSession:
+    settings = current_app.config["SETTINGS"]
+    return UserSession(session._get_current_object(), current_app.session_interface, settings.session_max_age)

@@ -1,0 +1,22 @@
+"""The web layer: blueprints by concern, error pages and response headers. Depends on app.oidc and app.sessions."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.authz import authenticate_bearer
+
+from . import api, auth, errors, headers, health, pages, session_refresh
+from .csrf import csrf
+from .formatting import init_app as init_formatting
+
+
+def init_app(app: Flask, https: bool) -> None:
+    csrf.init_app(app)
+    for blueprint in (auth.bp, pages.bp, api.bp, health.bp):
+        app.register_blueprint(blueprint)
+    errors.init_app(app)
+    app.before_request(authenticate_bearer)  # every /api/* route, whichever blueprint it is in
+    session_refresh.init_app(app)
+    headers.init_app(app, https)
+    init_formatting(app)

@@ -1,0 +1,41 @@
+"""JSON API for scripts and front-ends: a session cookie or an `Authorization: Bearer` access token."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify
+from werkzeug.wrappers import Response
+
+from app.authz import current_user, login_required
+from app.user_session import current_user_session
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.get("/me")
+@login_required
+def me() -> Response:
+    return jsonify(
+        sub=current_user.sub,
+        username=current_user.username,
+        email=current_user.email,
+        email_verified=current_user.email_verified,
+        groups=list(current_user.groups),
+        claims=dict(current_user.claims),
+        authenticated_by="bearer" if "bearer" in g else "session",
+        expires_at=_expiries(),
+    )
+
+
+def _expiries() -> dict[str, int | None]:
+    if "bearer" in g:
+        return {"session": None, "access_token": g.bearer.expires_at, "id_token": None}
+    user_session = current_user_session()
+    return {
+        "session": _whole(user_session.idle_expires_at),
+        "access_token": _whole(user_session.tokens.expires_at),
+        "id_token": current_user.claims.get("exp"),
+    }
+
+
+def _whole(seconds: float | None) -> int | None:
+    return int(seconds) if seconds is not None else None

@@ -1,0 +1,113 @@
+"""Sign-in and sign-out routes: thin views over app.oidc and the user session."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from config import CALLBACK_PATH, is_loopback_host
+from app.events import log_event
+from app.oidc import OIDCError, InvalidCallback, Provider
+from app.oidc.signin import begin_sign_in, complete_sign_in
+from app.oidc.signout import logout_url, revoke_refresh_token
+
+from .csrf import csrf
+from .return_to import safe_return_to
+from app.user_session import current_user_session
+
+bp = Blueprint("auth", __name__)
+
+
+def _providers() -> dict[str, Provider]:
+    return current_app.extensions["oidc_providers"]
+
+
+@bp.get("/login")
+@bp.get("/login/<alias>")
+def login(alias: str | None = None) -> Response | str:
+    """Start a sign-in with the provider named by alias; with several providers and none named, let the user pick."""
+    settings = current_app.config["SETTINGS"]
+    canonical = _canonical_login_url(settings.app_base_url)
+    if canonical:
+        return redirect(canonical)
+    providers = _providers()
+    return_to = safe_return_to(request.args.get("next"))
+    if alias is None and len(providers) > 1:
+        return render_template("index.html", user=None, providers=providers.values(), next_path=return_to)
+    provider = providers.get(alias) if alias else next(iter(providers.values()))
+    if provider is None:
+        abort(404, description=f"No identity provider is called {alias!r}.")
+    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to)
+    current_user_session().remember_pending(pending)
+    log_event("login_started", provider=provider.alias)
+    return redirect(authorization_url)
+
+
+def _canonical_login_url(app_base_url: str) -> str | None:
+    """On a developer machine, move /login from 127.0.0.1 to localhost (or back) to match APP_BASE_URL.
+
+    The session cookie is set on the host that serves /login, and the provider sends the
+    browser back to APP_BASE_URL's host: they must be the same or the callback finds no
+    session. Limited to loopback names, so a proxy that rewrites Host cannot cause a loop.
+    """
+    base = urlsplit(app_base_url)
+    if request.host != base.netloc and is_loopback_host(request.host.rsplit(":", 1)[0].strip("[]")) and \
+            is_loopback_host(base.hostname):
+        return app_base_url + request.full_path.rstrip("?")
+    return None
+
+
+@bp.get(CALLBACK_PATH)
+def callback() -> Response:
+    state = request.args.get("state")
+    if not state:
+        raise InvalidCallback("callback has no state")
+    user_session = current_user_session()
+    pending = user_session.take_pending(state)
+    if pending is None:
+        raise InvalidCallback("state is unknown, expired, already used, or from another browser")
+    provider = _providers().get(pending.provider)
+    if provider is None:
+        raise InvalidCallback(f"sign-in started with provider {pending.provider!r}, which is no longer configured")
+    result = complete_sign_in(provider, pending, request.args.to_dict())
+    user_session.sign_in(result)
+    log_event("login_succeeded", provider=provider.alias, sub=result.user.sub)
+    return redirect(result.return_to)
+
+
+@bp.post("/logout")
+@csrf.exempt
+def logout() -> Response:
+    """Ends the session here, revokes the refresh token, then ends the provider's own session."""
+    user_session = current_user_session()
+    if not user_session.signed_in:
+        return redirect("/")  # nothing to protect, nothing to end
+    csrf.protect()
+    ended = user_session.sign_out()
+    provider = _providers().get(ended.provider)
+    destination = "/"
+    if provider is not None:
+        destination = _end_provider_session(provider, ended.tokens.refresh_token, ended.tokens.id_token) or "/"
+    log_event("logout", provider=ended.provider)
+    return redirect(destination)
+
+
+def _end_provider_session(provider: Provider, refresh_token: str | None, id_token: str | None) -> str | None:
+    """Revoke, then build the provider's logout URL; failures are logged, the local sign-out stands."""
+    settings = current_app.config["SETTINGS"]
+    if refresh_token:
+        try:
+            if not revoke_refresh_token(provider, refresh_token):
+                log_event("revocation_skipped", provider=provider.alias, reason="no revocation endpoint")
+        except OIDCError as error:
+            log_event("revocation_failed", logging.WARNING, provider=provider.alias, reason=error.code,
+                      detail=error.detail)
+    try:
+        return logout_url(provider, return_to=settings.sign_out_uri, id_token=id_token)
+    except OIDCError as error:
+        log_event("logout_redirect_failed", logging.WARNING, provider=provider.alias, reason=error.code,
+                  detail=error.detail)
+        return None

@@ -1,0 +1,26 @@
+"""The "Sign in with Cognito" page, and an example page only for a Cognito group."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from app.authz import current_user, groups_required
+from app.user_session import current_user_session
+
+bp = Blueprint("pages", __name__)
+
+#: The Cognito group the example admin page is for.
+ADMIN_GROUP = "admins"
+
+
+@bp.get("/")
+def index() -> str:
+    user_session = current_user_session()
+    providers = current_app.extensions["oidc_providers"].values()
+    return render_template("index.html", user_session=user_session, user=user_session.user, providers=providers)
+
+
+@bp.get("/admin")
+@groups_required(ADMIN_GROUP)
+def admin() -> str:
+    return render_template("admin.html", user=current_user, group=ADMIN_GROUP)

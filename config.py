@@ -1,0 +1,399 @@
+"""Settings of the relying party: one frozen object built from the environment, validated once.
+
+Every problem is collected and reported together, each naming the variable and how to fix
+it, so a wrong `.env` costs one restart rather than one per mistake.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
+CALLBACK_PATH = "/oauth/v2/callback"
+CLIENT_AUTH_METHODS = ("client_secret_post", "client_secret_basic")
+LOGOUT_STYLES = ("cognito", "oidc")
+SESSION_STORE_SCHEMES = ("sqlite", "redis", "rediss")
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
+_USER_POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
+_HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_MIN_SECRET_KEY_LENGTH = 32
+_GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+
+
+class ConfigError(Exception):
+    """Start-up refused: one or more settings are missing or malformed."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(f"- {problem}" for problem in problems))
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for localhost and loopback addresses, where plain http stays on this machine."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """One OpenID provider's app client, as registered there. The secret is hidden from repr()."""
+
+    alias: str
+    label: str
+    discovery_url: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    client_auth_method: str
+    scopes: tuple[str, ...]
+    cognito_domain: str | None
+    logout_style: str
+
+    @property
+    def issuer(self) -> str:
+        """The issuer the discovery document must name: its URL without the well-known suffix."""
+        return self.discovery_url[: -len(DISCOVERY_SUFFIX)]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app reads from its environment. Secrets are hidden from repr()."""
+
+    secret_key: str = field(repr=False)
+    #: The identity providers, the default (env-configured, or first in the file) first.
+    providers: tuple[ProviderSettings, ...]
+    app_base_url: str
+    session_store_url: str
+    http_timeout: float
+    session_idle_timeout: int
+    session_max_age: int
+    #: Refresh the tokens when the access token expires within this many seconds.
+    token_refresh_margin: int
+    #: App clients whose access tokens /api/* accepts as bearer tokens.
+    api_client_ids: frozenset[str]
+    #: Scopes a bearer token must hold for /api/*.
+    api_required_scopes: frozenset[str]
+    #: How many proxies (load balancer, CDN) stand in front and set X-Forwarded-*; 0 trusts none.
+    trusted_proxy_count: int
+
+    @property
+    def provider(self) -> ProviderSettings:
+        """The default provider: the one /login uses when there is a single one."""
+        return self.providers[0]
+
+    @property
+    def redirect_uri(self) -> str:
+        """The exact callback URL registered with the app client."""
+        return self.app_base_url + CALLBACK_PATH
+
+    @property
+    def sign_out_uri(self) -> str:
+        """Where the IdP sends the browser after logout; register it as a sign-out URL."""
+        return self.app_base_url + "/"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.app_base_url.startswith("https://")
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], instance_path: str | Path) -> Settings:
+        """Read and validate every setting; raise ConfigError listing all problems found."""
+        reader = _Reader(environ)
+        providers = _read_providers(environ, reader)
+        settings = cls(
+            secret_key=reader.secret_key(),
+            providers=providers,
+            app_base_url=reader.app_base_url(),
+            session_store_url=reader.session_store_url(Path(instance_path)),
+            http_timeout=reader.http_timeout(),
+            session_idle_timeout=reader.duration("SESSION_IDLE_TIMEOUT", "8h"),
+            session_max_age=reader.duration("SESSION_MAX_AGE", "24h"),
+            token_refresh_margin=reader.duration("TOKEN_REFRESH_MARGIN", "60s", allow_zero=True),
+            api_client_ids=frozenset(reader.words("API_CLIENT_IDS") or [p.client_id for p in providers]),
+            api_required_scopes=frozenset(reader.words("API_REQUIRED_SCOPES")),
+            trusted_proxy_count=reader.count("TRUSTED_PROXY_COUNT"),
+        )
+        if reader.problems:
+            raise ConfigError(reader.problems)
+        return settings
+
+
+#: Where each provider setting lives in a providers file, by its environment variable name.
+_FILE_KEYS = {
+    "OIDC_DISCOVERY_URL": "discovery_url",
+    "COGNITO_REGION": "region",
+    "COGNITO_USER_POOL_ID": "user_pool_id",
+    "OIDC_CLIENT_ID": "client_id",
+    "OIDC_CLIENT_SECRET": "client_secret",
+    "OIDC_CLIENT_AUTH_METHOD": "client_auth_method",
+    "OIDC_SCOPES": "scopes",
+    "COGNITO_DOMAIN": "cognito_domain",
+    "OIDC_LOGOUT_STYLE": "logout_style",
+}
+_FILE_ONLY_KEYS = {"label", "client_secret_env"}
+_ALIAS = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+def _read_providers(environ: Mapping[str, str], reader: _Reader) -> tuple[ProviderSettings, ...]:
+    """The provider of the OIDC_* variables (alias "cognito"), then those of OIDC_PROVIDERS_FILE."""
+    providers: list[ProviderSettings] = []
+    file_name = reader.get("OIDC_PROVIDERS_FILE")
+    if not file_name or any(reader.get(name) for name in _FILE_KEYS):
+        providers.append(_read_provider(reader, "cognito", "Cognito"))
+    if file_name:
+        providers += _read_providers_file(Path(file_name), environ, reader)
+    aliases = [provider.alias for provider in providers]
+    for alias in sorted({alias for alias in aliases if aliases.count(alias) > 1}):
+        reader.problem(f"OIDC_PROVIDERS_FILE: provider alias {alias!r} is used twice; aliases must be unique.")
+    return tuple(providers)
+
+
+def _read_providers_file(path: Path, environ: Mapping[str, str], reader: _Reader) -> list[ProviderSettings]:
+    """Providers from a TOML or JSON file: a `providers` table of tables, keyed by alias."""
+    try:
+        text = path.read_text()
+        document = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, ValueError) as error:
+        reader.problem(f"OIDC_PROVIDERS_FILE={str(path)!r} cannot be read: {error}")
+        return []
+    tables = document.get("providers")
+    if not isinstance(tables, dict) or not tables:
+        reader.problem(f"OIDC_PROVIDERS_FILE={str(path)!r} has no providers table: see providers.example.toml.")
+        return []
+    providers = []
+    for alias, table in tables.items():
+        where = f"{path.name} [providers.{alias}]"
+        if not _ALIAS.match(alias) or not isinstance(table, dict):
+            reader.problem(f"{where}: the alias must be lower-case letters, digits, - or _ and name a table.")
+            continue
+        unknown = sorted(set(table) - set(_FILE_KEYS.values()) - _FILE_ONLY_KEYS)
+        if unknown:
+            reader.problem(f"{where}: unknown setting(s) {', '.join(unknown)}.")
+        values = {env: _text(table[key]) for env, key in _FILE_KEYS.items() if key in table}
+        names = dict(_FILE_KEYS)
+        secret_env = table.get("client_secret_env")
+        if secret_env:  # keeps the secret out of the file: it names an environment variable
+            values["OIDC_CLIENT_SECRET"] = environ.get(str(secret_env), "")
+            names["OIDC_CLIENT_SECRET"] = f"client_secret_env ({secret_env})"
+        file_reader = _Reader(values, reader.problems, where=where, names=names)
+        providers.append(_read_provider(file_reader, alias, _text(table.get("label", "")) or alias.title()))
+    return providers
+
+
+def _text(value: object) -> str:
+    """File values as the environment would give them: lists become space-separated words."""
+    return " ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def _read_provider(reader: _Reader, alias: str, label: str) -> ProviderSettings:
+    return ProviderSettings(
+        alias=alias,
+        label=label,
+        discovery_url=reader.discovery_url(),
+        client_id=reader.required("OIDC_CLIENT_ID", "the app client ID from the Cognito console"),
+        client_secret=reader.required(
+            "OIDC_CLIENT_SECRET", "the app client's generated client secret from the Cognito console"
+        ),
+        client_auth_method=reader.choice("OIDC_CLIENT_AUTH_METHOD", CLIENT_AUTH_METHODS),
+        scopes=reader.scopes(),
+        cognito_domain=reader.cognito_domain(),
+        logout_style=reader.choice("OIDC_LOGOUT_STYLE", LOGOUT_STYLES),
+    )
+
+
+class _Reader:
+    """Reads one setting at a time, recording a problem instead of raising at the first.
+
+    The same reader serves the environment and a providers file: `names` maps a variable
+    to what the user wrote (a file key), `where` says where to fix it.
+    """
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        problems: list[str] | None = None,
+        where: str = "",
+        names: Mapping[str, str] | None = None,
+    ):
+        self.environ = environ
+        self.problems = [] if problems is None else problems
+        self.where = where
+        self.names = names or {}
+
+    def name(self, variable: str) -> str:
+        """The setting as the user knows it: OIDC_CLIENT_ID, or "providers.toml [providers.x] client_id"."""
+        return f"{self.where} {self.names.get(variable, variable)}" if self.where else variable
+
+    def get(self, name: str) -> str:
+        return self.environ.get(name, "").strip()
+
+    def problem(self, message: str) -> str:
+        self.problems.append(message)
+        return ""
+
+    def required(self, name: str, what: str) -> str:
+        value = self.get(name)
+        if not value:
+            place = "" if self.where else " (in .env or the environment; see .env.example)"
+            return self.problem(f"{self.name(name)} is not set: set it to {what}{place}.")
+        return value
+
+    def choice(self, name: str, allowed: tuple[str, ...]) -> str:
+        value = self.get(name) or allowed[0]
+        if value not in allowed:
+            return self.problem(f"{self.name(name)}={value!r} is not supported: use one of {', '.join(allowed)}.")
+        return value
+
+    def secret_key(self) -> str:
+        value = self.required("SECRET_KEY", f"a long random string, for example the output of: {_GENERATE_KEY_HINT}")
+        if value and len(value) < _MIN_SECRET_KEY_LENGTH:
+            return self.problem(
+                f"SECRET_KEY is too short ({len(value)} characters): use at least {_MIN_SECRET_KEY_LENGTH}, "
+                f"for example the output of: {_GENERATE_KEY_HINT}"
+            )
+        return value
+
+    def discovery_url(self) -> str:
+        discovery, region_name, pool_name = (self.name(n) for n in
+                                             ("OIDC_DISCOVERY_URL", "COGNITO_REGION", "COGNITO_USER_POOL_ID"))
+        explicit = self.get("OIDC_DISCOVERY_URL")
+        region, pool_id = self.get("COGNITO_REGION"), self.get("COGNITO_USER_POOL_ID")
+        derived = self._cognito_discovery_url(region, pool_id) if (region or pool_id) else ""
+        if explicit and derived and explicit != derived:
+            return self.problem(
+                f"{discovery} ({explicit}) does not match the URL derived from {region_name} and "
+                f"{pool_name} ({derived}): set only one of them."
+            )
+        url = explicit or derived
+        if not url:
+            if region or pool_id:
+                return ""  # the incomplete pair was reported already
+            return self.problem(
+                f"{discovery} is not set: set it to the user pool's Automatic Configuration URL "
+                "(https://cognito-idp.<region>.amazonaws.com/<user pool id>/.well-known/openid-configuration), "
+                f"or set {region_name} and {pool_name} instead."
+            )
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            return self.problem(f"{discovery}={url!r} is not an absolute https:// URL.")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            return self.problem(
+                f"{discovery}={url!r} uses plain http: use https (http is accepted only for loopback hosts)."
+            )
+        if not parts.path.endswith(DISCOVERY_SUFFIX) or parts.query or parts.fragment:
+            return self.problem(
+                f"{discovery}={url!r} must end with {DISCOVERY_SUFFIX} (the issuer followed by that path)."
+            )
+        return url
+
+    def _cognito_discovery_url(self, region: str, pool_id: str) -> str:
+        region_name, pool_name = self.name("COGNITO_REGION"), self.name("COGNITO_USER_POOL_ID")
+        if not region or not pool_id:
+            missing = region_name if not region else pool_name
+            return self.problem(f"{missing} is not set: {region_name} and {pool_name} go together.")
+        if not _REGION.match(region):
+            return self.problem(f"{region_name}={region!r} is not an AWS region such as eu-west-1.")
+        pool = _USER_POOL_ID.match(pool_id)
+        if not pool:
+            return self.problem(f"{pool_name}={pool_id!r} is not a user pool ID such as {region}_AbC123xyz.")
+        if pool.group(1) != region:
+            return self.problem(f"{pool_name}={pool_id!r} belongs to region {pool.group(1)}, not {region}.")
+        return f"https://cognito-idp.{region}.amazonaws.com/{pool_id}{DISCOVERY_SUFFIX}"
+
+    def scopes(self) -> tuple[str, ...]:
+        scopes = tuple(self.get("OIDC_SCOPES").split()) or ("openid", "email", "profile")
+        if "openid" not in scopes:
+            self.problem(
+                f"{self.name('OIDC_SCOPES')}={' '.join(scopes)!r} must include openid (it is an OpenID Connect sign-in)."
+            )
+        return scopes
+
+    def app_base_url(self) -> str:
+        value = self.get("APP_BASE_URL") or "http://localhost:5000"
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment:
+            return self.problem(f"APP_BASE_URL={value!r} must be an absolute URL such as https://app.example.com.")
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            return self.problem(
+                f"APP_BASE_URL={value!r} uses plain http: use https (Cognito accepts http callback URLs only "
+                "for localhost)."
+            )
+        return value.rstrip("/")
+
+    def cognito_domain(self) -> str | None:
+        written = self.get("COGNITO_DOMAIN")
+        if not written:
+            return None
+        parts = urlsplit(written if "://" in written else "https://" + written)
+        host = parts.hostname or ""
+        plain_http_ok = parts.scheme == "http" and is_loopback_host(host)
+        if (parts.scheme != "https" and not plain_http_ok) or not (_HOST_NAME.match(host) or is_loopback_host(host)):
+            return self.problem(
+                f"{self.name('COGNITO_DOMAIN')}={written!r} is not a domain: use the hosted UI domain, such as "
+                "myapp.auth.eu-west-1.amazoncognito.com or auth.example.com."
+            )
+        if parts.path.strip("/") or parts.query or parts.fragment:
+            return self.problem(f"{self.name('COGNITO_DOMAIN')}={written!r} must be a domain without a path.")
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def session_store_url(self, instance_path: Path) -> str:
+        value = self.get("SESSION_STORE_URL") or f"sqlite:///{instance_path / 'sessions.db'}"
+        examples = "sqlite:////absolute/path/sessions.db, redis://host:6379/0 or rediss://host:6379/0"
+        parts = urlsplit(value)
+        if parts.scheme not in SESSION_STORE_SCHEMES:
+            return self.problem(f"SESSION_STORE_URL={value!r} is not supported: use {examples}.")
+        if parts.scheme == "sqlite" and not Path(value[len("sqlite:///"):]).is_absolute():
+            return self.problem(
+                f"SESSION_STORE_URL={value!r} must name an absolute file path: sqlite:////absolute/path/sessions.db."
+            )
+        if parts.scheme != "sqlite" and (not parts.hostname or not re.fullmatch(r"/?\d*", parts.path)):
+            return self.problem(f"SESSION_STORE_URL={value!r} must name a Redis host and optional database number: "
+                                "redis://host:6379/0.")
+        return value
+
+    def http_timeout(self) -> float:
+        value = self.get("OIDC_HTTP_TIMEOUT") or "5"
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = math.nan
+        if not 0 < seconds <= 60:
+            self.problem(f"OIDC_HTTP_TIMEOUT={value!r} must be a number of seconds between 0 and 60.")
+            return 5.0
+        return seconds
+
+    def count(self, name: str) -> int:
+        value = self.get(name) or "0"
+        if not value.isdigit() or int(value) > 10:
+            self.problem(f"{name}={value!r} must be a whole number from 0 to 10.")
+            return 0
+        return int(value)
+
+    def words(self, name: str) -> list[str]:
+        """A list separated by commas or spaces."""
+        return self.get(name).replace(",", " ").split()
+
+    def duration(self, name: str, default: str, allow_zero: bool = False) -> int:
+        """Seconds from a plain number or a number with a unit: 90, 90s, 30m, 8h, 7d."""
+        value = self.get(name) or default
+        match = _DURATION.match(value)
+        if not match or (int(match.group(1)) == 0 and not allow_zero):
+            self.problem(f"{name}={value!r} is not a duration: use seconds or a number with s, m, h or d, like 8h.")
+            return 1
+        return int(match.group(1)) * _DURATION_UNITS[match.group(2) or "s"]

@@ -1,0 +1,74 @@
+"""``python -m devidp``: run the local Cognito emulator until SIGINT/SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+
+from .app import DEFAULT_HOST, DEFAULT_PORT
+from .config import CONFIG_ENV_VAR, ConfigError, load_config
+from .keys import KeyFileError
+from .server import start_server
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m devidp",
+        description="Local Amazon Cognito user-pool emulator (hosted UI and OAuth 2.0/OIDC).",
+    )
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--base-url",
+        help="public origin for the issuer and endpoint URLs (default: http://HOST:PORT)",
+    )
+    parser.add_argument(
+        "--config", help=f"pool TOML file (default: ${CONFIG_ENV_VAR} or devidp/pool.toml)"
+    )
+    parser.add_argument(
+        "--instance-path", help="folder for signing keys (default: Flask's instance folder)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    # The emulator speaks plain HTTP by design; without this Authlib refuses
+    # requests whose Host is not loopback (e.g. from another container).
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        running = start_server(
+            load_config(args.config),
+            host=args.host,
+            port=args.port,
+            base_url=args.base_url,
+            instance_path=args.instance_path,
+            log_requests=True,
+        )
+    except ConfigError as error:
+        print(f"devidp: error: {error}", file=sys.stderr)
+        return 2
+    except (KeyFileError, OSError) as error:
+        print(f"devidp: error: {error}", file=sys.stderr)
+        return 1
+    print(f"devidp: discovery at {running.discovery_url}", flush=True)
+    stop.wait()
+    running.stop()
+    print("devidp: stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,406 @@
+"""The emulated user pool: users, groups and app clients, loaded from TOML.
+
+The checked-in ``pool.toml`` is the demo pool that ``make run`` uses; a
+developer can point ``--config`` or ``DEVIDP_CONFIG`` at their own file.
+Every dataclass validates itself on construction, so a config built in
+Python (as tests do, often with ``dataclasses.replace``) is held to the same
+rules as one read from a file, and every error names the offending field.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import re
+import tomllib
+import uuid
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_CONFIG_PATH = Path(__file__).with_name("pool.toml")
+CONFIG_ENV_VAR = "DEVIDP_CONFIG"
+
+#: The scopes a Cognito user pool supports without a resource server.
+SUPPORTED_SCOPES = ("openid", "email", "phone", "profile")
+#: Cognito's AllowedOAuthFlows for user-facing clients; only "code" is emulated.
+OAUTH_FLOWS = ("code", "implicit")
+
+#: Standard attributes besides email (which User has as fields of its own).
+STANDARD_ATTRIBUTES = frozenset(
+    {
+        "address",
+        "birthdate",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "picture",
+        "preferred_username",
+        "profile",
+        "website",
+        "zoneinfo",
+    }
+)
+BOOLEAN_ATTRIBUTES = frozenset({"phone_number_verified"})
+
+_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
+_NAME = re.compile(r"^\S{1,128}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_PASSWORD_SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
+_MAX_VALIDITY = 10 * 365 * 86400  # Cognito's upper bound for refresh tokens
+_SUB_NAMESPACE = uuid.UUID("6f1c1e0a-4c3b-4f7e-9a52-3d2f0c1b7e11")
+
+
+class ConfigError(ValueError):
+    """The pool configuration is invalid; the message names the field."""
+
+
+def _require(condition: bool, field_name: str, problem: str) -> None:
+    if not condition:
+        raise ConfigError(f"{field_name}: {problem}")
+
+
+def _is_str_tuple(value: Any) -> bool:
+    return isinstance(value, tuple) and all(isinstance(v, str) for v in value)
+
+
+def _check_url(value: Any, field_name: str) -> None:
+    _require(isinstance(value, str), field_name, "must be a string URL")
+    parts = urlsplit(value)
+    _require(
+        parts.scheme in ("http", "https") and bool(parts.hostname),
+        field_name,
+        f"{value!r} is not an absolute http(s) URL",
+    )
+    _require(not parts.fragment, field_name, f"{value!r} must not have a fragment")
+
+
+def normalize_base_url(value: Any, field_name: str = "base_url") -> str:
+    """Return the public base URL without a trailing slash, or raise.
+
+    The issuer and every endpoint URL derive from it, never from the
+    request's Host header, so it must be an origin (no path or query).
+    """
+    _check_url(value, field_name)
+    parts = urlsplit(value)
+    _require(
+        parts.path in ("", "/") and not parts.query,
+        field_name,
+        f"{value!r} must be an origin like http://127.0.0.1:9229 (no path or query)",
+    )
+    return value.rstrip("/")
+
+
+def _check_password(password: Any) -> None:
+    """Cognito's default password policy, so demo passwords are realistic."""
+    _require(isinstance(password, str), "password", "must be a string")
+    problems = []
+    if len(password) < 8:
+        problems.append("at least 8 characters")
+    if not any(c.isupper() for c in password):
+        problems.append("an uppercase letter")
+    if not any(c.islower() for c in password):
+        problems.append("a lowercase letter")
+    if not any(c.isdigit() for c in password):
+        problems.append("a number")
+    if not any(c in _PASSWORD_SYMBOLS for c in password):
+        problems.append("a symbol")
+    _require(
+        not problems,
+        "password",
+        "does not satisfy Cognito's default policy, it needs " + ", ".join(problems),
+    )
+    _require(password == password.strip(), "password", "must not start or end with a space")
+
+
+@dataclass(frozen=True)
+class User:
+    """A pool user. The password is plain text: this is a local demo pool."""
+
+    username: str
+    password: str = field(repr=False)
+    email: str | None = None
+    email_verified: bool = False
+    groups: tuple[str, ...] = ()
+    #: Stable across restarts; derived from the username when not given.
+    sub: str | None = None
+    #: Other standard attributes (``name``, ``phone_number``...) or ``custom:*``.
+    attributes: Mapping[str, str | bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.username, str) and bool(_NAME.match(self.username)),
+            "username",
+            "must be 1 to 128 characters without spaces",
+        )
+        _check_password(self.password)
+        _require(
+            self.email is None or (isinstance(self.email, str) and bool(_EMAIL.match(self.email))),
+            "email",
+            f"{self.email!r} is not an email address",
+        )
+        _require(isinstance(self.email_verified, bool), "email_verified", "must be true or false")
+        _require(_is_str_tuple(self.groups), "groups", "must be a list of group names")
+        for group in self.groups:
+            _require(bool(_NAME.match(group)), "groups", f"{group!r} is not a valid group name")
+        _require(len(set(self.groups)) == len(self.groups), "groups", "lists a group twice")
+        self._init_sub()
+        self._init_attributes()
+
+    def _init_sub(self) -> None:
+        if self.sub is None:
+            object.__setattr__(self, "sub", str(uuid.uuid5(_SUB_NAMESPACE, self.username)))
+            return
+        try:
+            uuid.UUID(str(self.sub))
+        except ValueError:
+            raise ConfigError(f"sub: {self.sub!r} is not a UUID") from None
+
+    def _init_attributes(self) -> None:
+        _require(isinstance(self.attributes, Mapping), "attributes", "must be a table")
+        for name, value in self.attributes.items():
+            where = f"attributes.{name}"
+            if name in BOOLEAN_ATTRIBUTES:
+                _require(isinstance(value, bool), where, "must be true or false")
+            elif name in STANDARD_ATTRIBUTES or name.startswith("custom:"):
+                _require(isinstance(value, str), where, "must be a string")
+            else:
+                raise ConfigError(
+                    f"{where}: not a standard attribute or custom:* "
+                    "(username, sub, email and email_verified are fields of the user)"
+                )
+        object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
+
+    def check_password(self, candidate: str) -> bool:
+        """Constant-time comparison, so timing does not leak the password."""
+        return hmac.compare_digest(self.password.encode(), candidate.encode())
+
+
+@dataclass(frozen=True)
+class AppClient:
+    """A user-pool app client. Lifetimes are in seconds, defaults as Cognito's."""
+
+    client_id: str
+    callback_urls: tuple[str, ...]
+    #: None makes a public client, which must then use PKCE.
+    client_secret: str | None = field(default=None, repr=False)
+    name: str = ""
+    logout_urls: tuple[str, ...] = ()
+    allowed_scopes: tuple[str, ...] = SUPPORTED_SCOPES
+    allowed_oauth_flows: tuple[str, ...] = ("code",)
+    id_token_validity_seconds: int = 3600
+    access_token_validity_seconds: int = 3600
+    refresh_token_validity_seconds: int = 30 * 86400
+    auth_code_validity_seconds: int = 300
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.client_id, str) and bool(_CLIENT_ID.match(self.client_id)),
+            "client_id",
+            "must be 1 to 128 letters, digits, '_' or '+'",
+        )
+        _require(
+            self.client_secret is None
+            or (isinstance(self.client_secret, str) and bool(_NAME.match(self.client_secret))),
+            "client_secret",
+            "must be 1 to 128 characters without spaces (omit it for a public client)",
+        )
+        _require(isinstance(self.name, str), "name", "must be a string")
+        self._check_urls()
+        self._check_scopes()
+        _require(
+            _is_str_tuple(self.allowed_oauth_flows)
+            and bool(self.allowed_oauth_flows)
+            and set(self.allowed_oauth_flows) <= set(OAUTH_FLOWS),
+            "allowed_oauth_flows",
+            f"must be a non-empty list from {list(OAUTH_FLOWS)}",
+        )
+        for name in (
+            "id_token_validity_seconds",
+            "access_token_validity_seconds",
+            "refresh_token_validity_seconds",
+            "auth_code_validity_seconds",
+        ):
+            value = getattr(self, name)
+            _require(
+                type(value) is int and 0 < value <= _MAX_VALIDITY,
+                name,
+                f"must be a whole number of seconds between 1 and {_MAX_VALIDITY}",
+            )
+
+    def _check_urls(self) -> None:
+        _require(
+            _is_str_tuple(self.callback_urls) and bool(self.callback_urls),
+            "callback_urls",
+            "must be a non-empty list of URLs",
+        )
+        for i, url in enumerate(self.callback_urls):
+            _check_url(url, f"callback_urls[{i}]")
+        _require(_is_str_tuple(self.logout_urls), "logout_urls", "must be a list of URLs")
+        for i, url in enumerate(self.logout_urls):
+            _check_url(url, f"logout_urls[{i}]")
+
+    def _check_scopes(self) -> None:
+        scopes = self.allowed_scopes
+        _require(
+            _is_str_tuple(scopes) and bool(scopes) and set(scopes) <= set(SUPPORTED_SCOPES),
+            "allowed_scopes",
+            f"must be a non-empty list from {list(SUPPORTED_SCOPES)}",
+        )
+        _require(
+            "openid" in scopes or not set(scopes) & {"email", "phone", "profile"},
+            "allowed_scopes",
+            "email, phone and profile require openid (as in Cognito)",
+        )
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_secret is None
+
+    def check_secret(self, candidate: str) -> bool:
+        if self.client_secret is None:
+            return False
+        return hmac.compare_digest(self.client_secret.encode(), candidate.encode())
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """A user pool: its id, users and app clients.
+
+    The first user and the first client are the "default" ones a launcher
+    shows the developer (``default_user``, ``default_client``).
+    """
+
+    pool_id: str
+    users: tuple[User, ...]
+    clients: tuple[AppClient, ...]
+    #: Public base URL; when None the server's http://host:port is used.
+    base_url: str | None = None
+    _users_by_name: Mapping[str, User] = field(init=False, repr=False, compare=False)
+    _clients_by_id: Mapping[str, AppClient] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.pool_id, str)
+            and len(self.pool_id) <= 55
+            and bool(_POOL_ID.match(self.pool_id)),
+            "pool_id",
+            f"{self.pool_id!r} is not a user pool id like us-east-1_DevPool01",
+        )
+        if self.base_url is not None:
+            object.__setattr__(self, "base_url", normalize_base_url(self.base_url))
+        _require(
+            isinstance(self.users, tuple)
+            and bool(self.users)
+            and all(isinstance(u, User) for u in self.users),
+            "users",
+            "must list at least one user",
+        )
+        _require(
+            isinstance(self.clients, tuple)
+            and bool(self.clients)
+            and all(isinstance(c, AppClient) for c in self.clients),
+            "clients",
+            "must list at least one app client",
+        )
+        # Cognito user pools are case-insensitive for usernames by default.
+        users = {u.username.lower(): u for u in self.users}
+        _require(len(users) == len(self.users), "users", "two users share a username")
+        _require(
+            len({u.sub for u in self.users}) == len(self.users), "users", "two users share a sub"
+        )
+        clients = {c.client_id: c for c in self.clients}
+        _require(len(clients) == len(self.clients), "clients", "two clients share a client_id")
+        object.__setattr__(self, "_users_by_name", MappingProxyType(users))
+        object.__setattr__(self, "_clients_by_id", MappingProxyType(clients))
+
+    @property
+    def region(self) -> str:
+        return self.pool_id.split("_", 1)[0]
+
+    @property
+    def default_user(self) -> User:
+        return self.users[0]
+
+    @property
+    def default_client(self) -> AppClient:
+        return self.clients[0]
+
+    def user(self, username: str | None) -> User | None:
+        if not username:
+            return None
+        return self._users_by_name.get(username.lower())
+
+    def client(self, client_id: str | None) -> AppClient | None:
+        if not client_id:
+            return None
+        return self._clients_by_id.get(client_id)
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """Return the user if the password matches.
+
+        An unknown username still costs one comparison, so the response
+        time does not tell which usernames exist.
+        """
+        user = self.user(username)
+        if user is None:
+            hmac.compare_digest(password.encode(), password[::-1].encode())
+            return None
+        return user if user.check_password(password) else None
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """Construct ``cls`` from a TOML table, prefixing errors with ``where``."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: must be a table")
+    accepted = {f.name: f for f in fields(cls) if f.init}
+    prefix = f"{where}." if where else ""
+    for key in data:
+        if key not in accepted:
+            raise ConfigError(f"{prefix}{key}: unknown field (expected one of {sorted(accepted)})")
+    for name, spec in accepted.items():
+        if name not in data and spec.default is MISSING and spec.default_factory is MISSING:
+            raise ConfigError(f"{prefix}{name}: required field is missing")
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    try:
+        return cls(**kwargs)
+    except ConfigError as error:
+        raise ConfigError(f"{prefix}{error}") from None
+
+
+def parse_config(data: Mapping[str, Any], source: str = "config") -> PoolConfig:
+    """Build a PoolConfig from parsed TOML; errors read ``source: field: problem``."""
+    try:
+        if not isinstance(data, Mapping):
+            raise ConfigError("must be a table")
+        tables = dict(data)
+        for key, cls in (("users", User), ("clients", AppClient)):
+            items = tables.get(key, [])
+            if not isinstance(items, list):
+                raise ConfigError(f"{key}: must be an array of tables ([[{key}]])")
+            tables[key] = [_build(cls, item, f"{key}[{i}]") for i, item in enumerate(items)]
+        return _build(PoolConfig, tables, "")
+    except ConfigError as error:
+        raise ConfigError(f"{source}: {error}") from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> PoolConfig:
+    """Load the pool from ``path``, else ``$DEVIDP_CONFIG``, else the bundled pool.toml."""
+    chosen = Path(path or os.environ.get(CONFIG_ENV_VAR) or DEFAULT_CONFIG_PATH)
+    try:
+        with chosen.open("rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as error:
+        raise ConfigError(f"{chosen}: cannot read config: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{chosen}: invalid TOML: {error}") from None
+    return parse_config(data, source=str(chosen))

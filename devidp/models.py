@@ -1,0 +1,152 @@
+"""The objects Authlib's server classes work with, adapted to the pool config.
+
+Authlib asks for a client, an authorization code and tokens implementing its
+mixins; these are thin in-memory versions of them.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, scope_to_list
+from authlib.oidc.core import AuthorizationCodeMixin
+
+from .config import AppClient, User
+
+
+@dataclass(frozen=True)
+class HostedUISession:
+    """A browser signed in to the hosted UI (Cognito keeps one per domain)."""
+
+    sid: str
+    username: str
+    auth_time: int
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user a token is issued to, with the sign-in it descends from.
+
+    ``origin_jti`` is shared by every token derived from one code exchange
+    (the refresh token and all access/ID tokens refreshed from it), which is
+    how revoking the refresh token also revokes those access tokens.
+    """
+
+    user: User
+    auth_time: int
+    origin_jti: str
+    event_id: str
+
+
+class ClientModel(ClientMixin):
+    """An app client as Authlib's ClientMixin, with Cognito's rules."""
+
+    def __init__(self, app_client: AppClient):
+        self.app_client = app_client
+
+    def get_client_id(self) -> str:
+        return self.app_client.client_id
+
+    def get_default_redirect_uri(self) -> None:
+        # Cognito requires redirect_uri on every authorization request.
+        return None
+
+    def get_allowed_scope(self, scope: str | None) -> str | None:
+        """All the client's scopes when none are asked, None if any is not allowed."""
+        allowed = self.app_client.allowed_scopes
+        if not scope:
+            return " ".join(allowed)
+        requested = list(dict.fromkeys(scope_to_list(scope)))
+        if not set(requested) <= set(allowed):
+            return None
+        return " ".join(requested)
+
+    def check_redirect_uri(self, redirect_uri: str) -> bool:
+        return redirect_uri in self.app_client.callback_urls
+
+    def check_client_secret(self, client_secret: str) -> bool:
+        return self.app_client.check_secret(client_secret)
+
+    def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
+        if self.app_client.is_public:
+            return method == "none"
+        return method in ("client_secret_basic", "client_secret_post")
+
+    def check_response_type(self, response_type: str) -> bool:
+        return response_type == "code" and "code" in self.app_client.allowed_oauth_flows
+
+    def check_grant_type(self, grant_type: str) -> bool:
+        # Refresh tokens only come from the code flow, so both need "code".
+        return (
+            grant_type in ("authorization_code", "refresh_token")
+            and "code" in self.app_client.allowed_oauth_flows
+        )
+
+
+@dataclass(frozen=True)
+class AuthorizationCode(AuthorizationCodeMixin):
+    code: str
+    client_id: str
+    redirect_uri: str
+    scope: str
+    username: str
+    auth_time: int
+    event_id: str
+    expires_at: float
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+
+    def get_redirect_uri(self) -> str:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+
+@dataclass(frozen=True)
+class RefreshToken(TokenMixin):
+    token: str
+    client_id: str
+    username: str
+    scope: str
+    auth_time: int
+    origin_jti: str
+    event_id: str
+    expires_at: float
+
+    def check_client(self, client: ClientModel) -> bool:
+        return self.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def is_expired(self) -> bool:
+        return self.expires_at <= time.time()
+
+
+@dataclass(frozen=True)
+class AccessToken(TokenMixin):
+    """A verified access-token JWT, as the userInfo endpoint sees it."""
+
+    claims: dict[str, Any]
+    user: User
+    revoked: bool
+
+    def get_scope(self) -> str:
+        return self.claims["scope"]
+
+    def is_expired(self) -> bool:
+        return self.claims["exp"] <= time.time()
+
+    def is_revoked(self) -> bool:
+        return self.revoked

@@ -1,0 +1,303 @@
+"""Authlib server wiring: grants, PKCE, OpenID Connect, revocation, userInfo.
+
+The protocol work (parameter validation, client authentication, PKCE
+checks, at_hash, error bodies) is Authlib's; the subclasses here only plug
+in storage and Cognito's deviations, each noted where it happens.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+import uuid
+from typing import Any
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.oauth2 import OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import grants as oidc_grants
+from flask import Flask, Response, abort
+from flask import request as flask_request
+
+from .config import SUPPORTED_SCOPES, PoolConfig
+from .models import AccessToken, AuthorizationCode, ClientModel, Principal, RefreshToken
+from .store import MemoryStore
+from .tokens import TokenFactory
+
+log = logging.getLogger("devidp")
+
+#: Cognito accepts a client secret in the Basic header or the form body;
+#: "none" serves public clients (no secret), which must use PKCE.
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+
+
+class RedirectMismatchError(OAuth2Error):
+    """Cognito's answer to an unregistered redirect_uri: an error page, no redirect."""
+
+    error = "redirect_mismatch"
+    description = "The redirect_uri is not one of the app client's callback URLs."
+
+
+class CognitoAuthorizationServer(AuthorizationServer):
+    """Authlib's Flask server, storing state in a MemoryStore."""
+
+    def __init__(self, app: Flask, pool: PoolConfig, store: MemoryStore, tokens: TokenFactory):
+        super().__init__()
+        self.pool = pool
+        self.store = store
+        self.tokens = tokens
+        self.init_app(app)
+        self.register_grant(
+            AuthorizationCodeGrant, [S256CodeChallenge(required=True), OpenIDCode(tokens)]
+        )
+        self.register_grant(RefreshTokenGrant, [OpenIDRefresh(tokens)])
+        self.register_endpoint(CognitoRevocationEndpoint)
+
+    def load_config(self, config: Any) -> None:
+        # Replaces Authlib's random-string bearer tokens with Cognito's JWTs.
+        self.register_token_generator("default", self._generate_token)
+        self.scopes_supported = list(SUPPORTED_SCOPES)
+
+    def query_client(self, client_id: str) -> ClientModel | None:
+        app_client = self.pool.client(client_id)
+        return ClientModel(app_client) if app_client else None
+
+    def _generate_token(
+        self,
+        grant_type: str,
+        client: ClientModel,
+        user: Principal,
+        scope: str,
+        expires_in: int | None = None,
+        include_refresh_token: bool = True,
+    ) -> dict[str, Any]:
+        app_client = client.app_client
+        token = {
+            "access_token": self.tokens.access_token(user, app_client, scope),
+            "expires_in": app_client.access_token_validity_seconds,
+            "token_type": "Bearer",
+            # Read by Authlib's OpenID extension, dropped before the response.
+            "scope": scope,
+        }
+        if include_refresh_token:
+            token["refresh_token"] = secrets.token_urlsafe(96)
+        return token
+
+    def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
+        if "refresh_token" not in token:
+            return
+        principal: Principal = request.user
+        app_client = request.client.app_client
+        self.store.save_refresh_token(
+            RefreshToken(
+                token=token["refresh_token"],
+                client_id=app_client.client_id,
+                username=principal.user.username,
+                scope=token["scope"],
+                auth_time=principal.auth_time,
+                origin_jti=principal.origin_jti,
+                event_id=principal.event_id,
+                expires_at=time.time() + app_client.refresh_token_validity_seconds,
+            )
+        )
+
+    def handle_error_response(self, request: object, error: OAuth2Error) -> Response:
+        """The error as JSON, or as a redirect when it carries a redirect_uri.
+
+        ``request`` is only passed on to Authlib, which does not read it.
+        """
+        # Cognito answers every token/revoke error with 400 (Authlib uses 401
+        # for some client-authentication and token-type errors).
+        error.status_code = 400
+        log.warning(
+            "%s %s: %s (%s)",
+            flask_request.method,
+            flask_request.path,
+            error.error,
+            error.get_error_description(),
+        )
+        return super().handle_error_response(request, error)
+
+
+class _CognitoTokenResponse:
+    """Token-endpoint behaviour shared by both grants."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        status, token, headers = super().create_token_response()  # type: ignore[misc]
+        token.pop("scope", None)  # Cognito's token response has no "scope"
+        return status, token, headers
+
+
+class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGrant):
+    @staticmethod
+    def validate_authorization_redirect_uri(request: OAuth2Request, client: ClientModel) -> str:
+        # Cognito requires redirect_uri and never redirects to an unregistered one.
+        redirect_uri = request.payload.redirect_uri
+        if not redirect_uri or not client.check_redirect_uri(redirect_uri):
+            raise RedirectMismatchError()
+        return redirect_uri
+
+    def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        session = request.user  # the HostedUISession the view passed as grant_user
+        app_client = request.client.app_client
+        data = request.payload.data
+        self.server.store.save_code(
+            AuthorizationCode(
+                code=code,
+                client_id=app_client.client_id,
+                redirect_uri=request.payload.redirect_uri,
+                scope=request.scope,
+                username=session.username,
+                auth_time=session.auth_time,
+                event_id=str(uuid.uuid4()),
+                expires_at=time.time() + app_client.auth_code_validity_seconds,
+                nonce=data.get("nonce"),
+                code_challenge=data.get("code_challenge"),
+                code_challenge_method=data.get("code_challenge_method"),
+            )
+        )
+
+    def query_authorization_code(self, code: str, client: ClientModel) -> AuthorizationCode | None:
+        # Taken atomically, so a code works once even under concurrent exchanges.
+        return self.server.store.take_code(code, client.get_client_id())
+
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        """Nothing to do: query_authorization_code already consumed the code."""
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
+        user = self.server.pool.user(authorization_code.username)
+        if user is None:
+            return None
+        return Principal(
+            user=user,
+            auth_time=authorization_code.auth_time,
+            origin_jti=str(uuid.uuid4()),
+            event_id=authorization_code.event_id,
+        )
+
+
+class RefreshTokenGrant(_CognitoTokenResponse, grants.RefreshTokenGrant):
+    # INCLUDE_NEW_REFRESH_TOKEN stays False: Cognito returns no new refresh token.
+
+    def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
+        return self.server.store.find_refresh_token(refresh_token)
+
+    def authenticate_user(self, refresh_token: RefreshToken) -> Principal | None:
+        user = self.server.pool.user(refresh_token.username)
+        if user is None:
+            return None
+        return Principal(
+            user=user,
+            auth_time=refresh_token.auth_time,
+            origin_jti=refresh_token.origin_jti,
+            event_id=refresh_token.event_id,
+        )
+
+    def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
+        """Nothing to do: Cognito keeps a refresh token until it expires or is revoked."""
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE as Cognito supports it: S256 only, and the method must be stated."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ("S256",)
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        super().validate_code_challenge(grant, redirect_uri)
+        data = grant.request.payload.data
+        if data.get("code_challenge") and data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("code_challenge_method must be S256")
+
+
+class _CognitoIDToken:
+    """Cognito's ID-token shape for Authlib's OpenID extensions."""
+
+    tokens: TokenFactory
+
+    def resolve_client_private_key(self, client: ClientModel) -> Any:
+        return self.tokens.keys.id_key
+
+    def get_client_algorithm(self, client: ClientModel) -> str:
+        return "RS256"
+
+    def get_encode_header(self, client: ClientModel) -> dict[str, str]:
+        return self.tokens.id_token_header()
+
+    def get_client_claims(self, client: ClientModel) -> dict[str, Any]:
+        return self.tokens.id_token_registered_claims(client.app_client)
+
+    def generate_user_info(self, user: Principal, scope: str) -> dict[str, Any]:
+        return self.tokens.id_token_user_claims(user, scope)
+
+
+class OpenIDCode(_CognitoIDToken, oidc_grants.OpenIDCode):
+    def __init__(self, tokens: TokenFactory):
+        super().__init__(require_nonce=False)
+        self.tokens = tokens
+
+    def exists_nonce(self, nonce: str, request: OAuth2Request) -> bool:
+        # Cognito does not reject a reused nonce; the RP checks the nonce it sent.
+        return False
+
+
+class OpenIDRefresh(_CognitoIDToken, oidc_grants.OpenIDToken):
+    """Cognito also returns a fresh ID token on refresh (without nonce)."""
+
+    def __init__(self, tokens: TokenFactory):
+        self.tokens = tokens
+
+
+class CognitoRevocationEndpoint(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> RefreshToken | None:
+        # Cognito revokes refresh tokens only; anything else is an unknown
+        # token, which RFC 7009 answers with 200 and no effect.
+        return self.server.store.find_refresh_token(token_string)
+
+    def revoke_token(self, token: RefreshToken, request: OAuth2Request) -> None:
+        lifetime = request.client.app_client.access_token_validity_seconds
+        self.server.store.revoke(token, keep_until=time.time() + lifetime)
+
+
+class _AccessTokenValidator(BearerTokenValidator):
+    def __init__(self, pool: PoolConfig, store: MemoryStore, tokens: TokenFactory):
+        super().__init__()
+        self.pool = pool
+        self.store = store
+        self.tokens = tokens
+
+    def authenticate_token(self, token_string: str) -> AccessToken | None:
+        claims = self.tokens.verify_access_token(token_string)
+        user = self.pool.user(claims["username"]) if claims else None
+        if claims is None or user is None:
+            return None
+        return AccessToken(
+            claims=claims, user=user, revoked=self.store.is_origin_revoked(claims["origin_jti"])
+        )
+
+
+class UserInfoProtector(ResourceProtector):
+    """Bearer-token check for /oauth2/userInfo, logging each refusal."""
+
+    def __init__(self, pool: PoolConfig, store: MemoryStore, tokens: TokenFactory):
+        super().__init__()
+        self.register_token_validator(_AccessTokenValidator(pool, store, tokens))
+
+    def raise_error_response(self, error: OAuth2Error) -> None:
+        log.warning("userInfo: %s (%s)", error.error, error.get_error_description())
+        # A ready Response passes through the app's HTTP error handlers untouched.
+        abort(
+            Response(
+                json.dumps(dict(error.get_body())),
+                status=error.status_code,
+                headers=error.get_headers(),
+            )
+        )

@@ -1,0 +1,58 @@
+"""gunicorn settings for production and for `make run`; every value can be overridden by its variable.
+
+`gunicorn wsgi:app` picks this file up from the working directory.
+"""
+
+import json
+import multiprocessing
+import os
+import time
+
+from gunicorn.glogging import Logger
+
+bind = os.environ.get("BIND", "0.0.0.0:8000")
+# gthread workers: a sign-in waits on the IdP for most of its time, and a session waiting for
+# another request's token refresh should not hold a whole process.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Load the app once in the master: a configuration error stops start-up with its message,
+# instead of every worker failing in a loop. Nothing connects before the fork.
+preload_app = True
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+# Longer than an AWS load balancer's 60 s idle timeout, so the balancer closes connections first.
+keepalive = 75
+# Scheme and client address come from ProxyFix, trusted for TRUSTED_PROXY_COUNT hops only.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+# No control socket: several instances on one host would fight over its single default path.
+control_socket_disable = True
+
+accesslog = os.environ.get("ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info")
+
+
+class JsonAccessLogger(Logger):
+    """One JSON object per request, properly escaped, with the path but never the query string:
+    the callback's query holds the authorization code, which must not reach a log."""
+
+    def access(self, resp, req, environ, request_time):
+        if not self.cfg.accesslog:
+            return
+        headers = {name.lower(): value for name, value in resp.headers}
+        self.access_log.info(json.dumps({
+            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "event": "http_request",
+            "client": environ.get("REMOTE_ADDR"),
+            "method": environ.get("REQUEST_METHOD"),
+            "path": environ.get("PATH_INFO"),
+            "status": resp.status_code,
+            "duration_ms": round(request_time.total_seconds() * 1000, 1),
+            "request_id": headers.get("x-request-id"),
+            "user_agent": environ.get("HTTP_USER_AGENT"),
+        }))
+
+
+logger_class = JsonAccessLogger

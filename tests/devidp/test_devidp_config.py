@@ -1,0 +1,153 @@
+"""The pool config: the checked-in demo pool and validation of bad configs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from devidp.config import (
+    DEFAULT_CONFIG_PATH,
+    AppClient,
+    ConfigError,
+    PoolConfig,
+    User,
+    load_config,
+    parse_config,
+)
+
+
+def test_default_pool_has_demo_user_and_client(pool):
+    assert pool.pool_id == "us-east-1_DevPool01"
+    assert pool.region == "us-east-1"
+    demo = pool.default_user
+    assert demo.username == "demo"
+    assert demo.email == "demo@example.com" and demo.email_verified is True
+    assert demo.groups == ("admins", "readers")
+    assert demo.check_password("DemoPass1!")
+    assert [u.groups for u in pool.users[1:]] == [()]
+    client = pool.default_client
+    assert re.fullmatch(r"[a-z0-9]{26}", client.client_id)
+    assert client.client_secret and len(client.client_secret) > 40
+    assert client.callback_urls == ("http://127.0.0.1:5000/oauth/v2/callback",)
+    assert client.logout_urls == ("http://127.0.0.1:5000/",)
+    assert set(client.allowed_scopes) == {"openid", "email", "profile", "phone"}
+    assert client.allowed_oauth_flows == ("code",)
+    assert (
+        client.id_token_validity_seconds,
+        client.access_token_validity_seconds,
+        client.refresh_token_validity_seconds,
+        client.auth_code_validity_seconds,
+    ) == (3600, 3600, 30 * 86400, 300)
+
+
+def test_usernames_are_case_insensitive_and_authenticate_checks_password(pool):
+    assert pool.user("DEMO") is pool.default_user
+    assert pool.authenticate("Demo", "DemoPass1!") is pool.default_user
+    assert pool.authenticate("demo", "demopass1!") is None
+    assert pool.authenticate("nobody", "DemoPass1!") is None
+
+
+def test_env_var_selects_config_and_explicit_path_wins(tmp_path, monkeypatch):
+    other = tmp_path / "pool.toml"
+    other.write_text(
+        DEFAULT_CONFIG_PATH.read_text().replace("us-east-1_DevPool01", "eu-west-1_Other1")
+    )
+    monkeypatch.setenv("DEVIDP_CONFIG", str(other))
+    assert load_config().pool_id == "eu-west-1_Other1"
+    assert load_config(DEFAULT_CONFIG_PATH).pool_id == "us-east-1_DevPool01"
+
+
+def test_programmatic_config_with_defaults():
+    config = PoolConfig(
+        pool_id="us-west-2_Tests1",
+        users=(User(username="alice", password="AlicePass1!"),),
+        clients=(AppClient(client_id="testclient", callback_urls=("http://localhost:8000/cb",)),),
+    )
+    assert config.default_user.sub  # derived, stable
+    assert config.default_user.sub == User(username="alice", password="AlicePass1!").sub
+    assert config.default_client.is_public
+    assert config.default_client.allowed_scopes == ("openid", "email", "phone", "profile")
+
+
+def _data(**changes):
+    data = {
+        "pool_id": "us-east-1_DevPool01",
+        "users": [{"username": "demo", "password": "DemoPass1!"}],
+        "clients": [{"client_id": "abc", "callback_urls": ["http://127.0.0.1:5000/cb"]}],
+    }
+    for key, value in changes.items():
+        section, _, field = key.partition("__")
+        if field:
+            data[section][0][field] = value
+        else:
+            data[section] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"pool_id": "DevPool01"}, "pool_id"),
+        ({"base_url": "http://127.0.0.1:9229/prefix"}, "base_url"),
+        ({"users": []}, "users: must list at least one user"),
+        ({"clients": {"client_id": "x"}}, "clients: must be an array"),
+        ({"users__password": "short"}, "users[0].password"),
+        ({"users__password": "alllowercase1!"}, "an uppercase letter"),
+        ({"users__email": "not-an-email"}, "users[0].email"),
+        ({"users__email_verified": "yes"}, "users[0].email_verified"),
+        ({"users__groups": ["admins", "admins"]}, "users[0].groups"),
+        ({"users__sub": "123"}, "users[0].sub"),
+        ({"users__attributes": {"shoe_size": "42"}}, "users[0].attributes.shoe_size"),
+        ({"users__attributes": {"phone_number_verified": "true"}}, "phone_number_verified"),
+        ({"users__nickname": "x"}, "users[0].nickname: unknown field"),
+        ({"clients__client_id": "has space"}, "clients[0].client_id"),
+        ({"clients__callback_urls": []}, "clients[0].callback_urls"),
+        ({"clients__callback_urls": ["ftp://x/cb"]}, "clients[0].callback_urls[0]"),
+        ({"clients__logout_urls": ["/relative"]}, "clients[0].logout_urls[0]"),
+        ({"clients__allowed_scopes": ["openid", "admin"]}, "clients[0].allowed_scopes"),
+        ({"clients__allowed_scopes": ["email"]}, "require openid"),
+        ({"clients__allowed_oauth_flows": ["client_credentials"]}, "allowed_oauth_flows"),
+        ({"clients__access_token_validity_seconds": 0}, "access_token_validity_seconds"),
+        ({"clients__id_token_validity_seconds": True}, "id_token_validity_seconds"),
+    ],
+)
+def test_validation_errors_name_the_field(changes, message):
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        parse_config(_data(**changes), source="my.toml")
+    assert str(caught.value).startswith("my.toml: ")
+
+
+def test_missing_required_field_is_named():
+    data = _data()
+    del data["clients"][0]["callback_urls"]
+    with pytest.raises(
+        ConfigError, match=r"clients\[0\]\.callback_urls: required field is missing"
+    ):
+        parse_config(data)
+
+
+def test_duplicates_are_rejected():
+    data = _data()
+    data["users"].append({"username": "DEMO", "password": "OtherPass1!"})
+    with pytest.raises(ConfigError, match="two users share a username"):
+        parse_config(data)
+    data = _data()
+    data["clients"].append(dict(data["clients"][0]))
+    with pytest.raises(ConfigError, match="two clients share a client_id"):
+        parse_config(data)
+
+
+def test_load_config_reports_unreadable_and_invalid_files(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config"):
+        load_config(tmp_path / "missing.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("pool_id = ")
+    with pytest.raises(ConfigError, match=r"broken\.toml: invalid TOML"):
+        load_config(broken)
+
+
+def test_replace_revalidates(pool):
+    with pytest.raises(ConfigError, match="callback_urls"):
+        replace(pool.default_client, callback_urls=())

@@ -1,0 +1,158 @@
+"""Real HTTP: the in-process server helper and ``python -m devidp``."""
+
+from __future__ import annotations
+
+import os
+import re
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+import devidp
+from devidp import start_server
+
+REPO_ROOT = Path(devidp.__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_start_server_serves_a_full_sign_in(pool, instance_dir):
+    client = pool.default_client
+    with start_server(pool, instance_path=instance_dir) as idp:
+        assert idp.base_url == f"http://127.0.0.1:{idp.port}"
+        assert idp.issuer == f"{idp.base_url}/us-east-1_DevPool01"
+        doc = requests.get(idp.discovery_url, timeout=5).json()
+        assert doc["issuer"] == idp.issuer
+        browser = requests.Session()
+        authorize = browser.get(
+            doc["authorization_endpoint"],
+            params={
+                "response_type": "code",
+                "client_id": client.client_id,
+                "redirect_uri": client.callback_urls[0],
+                "scope": "openid email",
+                "state": "live",
+            },
+            timeout=5,
+        )
+        assert authorize.status_code == 200  # followed to the sign-in page
+        page = authorize.text
+        action = re.search(r'action="([^"]+)"', page).group(1).replace("&amp;", "&")
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        signed = browser.post(
+            action,
+            data={"csrf_token": csrf, "username": "demo", "password": "DemoPass1!"},
+            allow_redirects=False,
+            timeout=5,
+        )
+        answer = parse_qs(urlsplit(signed.headers["Location"]).query)
+        assert answer["state"] == ["live"]
+        tokens = requests.post(
+            doc["token_endpoint"],
+            data={
+                "grant_type": "authorization_code",
+                "code": answer["code"][0],
+                "redirect_uri": client.callback_urls[0],
+            },
+            auth=(client.client_id, client.client_secret),
+            timeout=5,
+        ).json()
+        userinfo = requests.get(
+            doc["userinfo_endpoint"],
+            headers={"Authorization": f"Bearer {tokens['access_token']}"},
+            timeout=5,
+        )
+        assert userinfo.json()["email_verified"] == "true"
+        port = idp.port
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+
+
+def test_start_server_honours_an_explicit_base_url(pool, instance_dir):
+    with start_server(pool, base_url="http://localhost:1234", instance_path=instance_dir) as idp:
+        local = f"http://127.0.0.1:{idp.port}/us-east-1_DevPool01/.well-known/openid-configuration"
+        assert requests.get(local, timeout=5).json()["issuer"] == (
+            "http://localhost:1234/us-east-1_DevPool01"
+        )
+
+
+def test_stop_is_idempotent(pool, instance_dir):
+    idp = start_server(pool, instance_path=instance_dir)
+    idp.stop()
+    idp.stop()
+
+
+def _run_module(*args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DEVIDP_CONFIG"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "devidp", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _first_line(proc: subprocess.Popen[str], timeout: float = 20) -> str:
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    if not selector.select(timeout):
+        proc.kill()
+        pytest.fail("python -m devidp printed nothing: " + proc.communicate()[1])
+    return proc.stdout.readline().strip()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_module_starts_answers_and_stops_on_signal(tmp_path, signum):
+    port = _free_port()
+    proc = _run_module("--port", str(port), "--instance-path", str(tmp_path))
+    try:
+        line = _first_line(proc)
+        discovery = f"http://127.0.0.1:{port}/us-east-1_DevPool01/.well-known/openid-configuration"
+        assert line == f"devidp: discovery at {discovery}"
+        assert requests.get(discovery, timeout=5).json()["issuer"] == (
+            f"http://127.0.0.1:{port}/us-east-1_DevPool01"
+        )
+        assert (tmp_path / "devidp" / "signing-keys.json").exists()
+        proc.send_signal(signum)
+        stdout, stderr = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "devidp: stopped" in stdout
+    assert "Traceback" not in stderr
+
+
+def test_module_reports_a_bad_config(tmp_path):
+    bad = tmp_path / "pool.toml"
+    bad.write_text('pool_id = "nope"\n')
+    proc = _run_module("--config", str(bad), "--port", str(_free_port()))
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    assert stderr.startswith(f"devidp: error: {bad}: pool_id")
+    assert "Traceback" not in stderr
+
+
+def test_module_reports_a_busy_port(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = _run_module("--port", str(port), "--instance-path", str(tmp_path))
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    assert stderr.startswith("devidp: error:")
+    assert "in use" in stderr

@@ -1,0 +1,77 @@
+"""A person in Chromium signs in through the local Cognito emulator, sees the session, and signs out."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import DEMO_PASSWORD, DEMO_USER, screenshot
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in_at_the_hosted_ui(page, username: str = DEMO_USER, password: str = DEMO_PASSWORD) -> None:
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
+    emulator, rp = emulator_and_rp
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+
+    page.goto(rp.url + "/")
+    page.get_by_role("main").get_by_role("link", name="Sign in with Cognito").click()
+    page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
+    sign_in_at_the_hosted_ui(page)
+
+    page.wait_for_url(rp.url + "/")
+    assert page.locator("#username").inner_text() == "demo"
+    assert "demo@example.com" in page.locator("#email").inner_text()
+    assert "verified" in page.locator("#email").inner_text()
+    assert page.locator("#groups li").all_inner_texts() == ["admins", "readers"]
+    assert page.get_by_role("cell", name="id", exact=True).count() == 1  # the token_use claim's value
+    screenshot(page, "signed-in-emulator")
+    cookies = {cookie["name"]: cookie for cookie in page.context.cookies(rp.url)}
+    assert cookies["cognito_session"]["httpOnly"] and cookies["cognito_session"]["sameSite"] == "Lax"
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(rp.url + "/")
+    assert page.get_by_text("You are not signed in").is_visible()
+    assert any(url.startswith(f"{emulator.url}/logout?client_id=") for url in requested)
+
+    # The emulator's hosted-UI session ended too: signing in again asks for the password.
+    page.get_by_role("main").get_by_role("link", name="Sign in with Cognito").click()
+    page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
+    assert page.get_by_label("Password").is_visible()
+
+
+def test_a_wrong_password_stays_on_the_login_page(page, emulator_and_rp):
+    emulator, rp = emulator_and_rp
+    page.goto(rp.url + "/login")
+    sign_in_at_the_hosted_ui(page, password="not-the-password")
+    assert page.url.startswith(f"{emulator.url}/login")
+    assert page.get_by_text("Incorrect username or password.").is_visible()
+    sign_in_at_the_hosted_ui(page)
+    page.wait_for_url(rp.url + "/")
+    assert page.locator("#username").inner_text() == "demo"
+
+
+def test_a_deep_link_returns_there_after_sign_in(page, emulator_and_rp):
+    emulator, rp = emulator_and_rp
+    page.goto(rp.url + "/admin")
+    page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
+    sign_in_at_the_hosted_ui(page)
+    page.wait_for_url(rp.url + "/admin")
+    assert page.get_by_role("heading", name="Admin area").is_visible()
+
+
+def test_a_user_outside_the_group_gets_a_clear_403(page, emulator_and_rp):
+    emulator, rp = emulator_and_rp
+    page.goto(rp.url + "/admin")
+    sign_in_at_the_hosted_ui(page, "guest", "GuestPass1!")
+    page.wait_for_url(rp.url + "/admin")
+    assert page.get_by_role("heading", name="Forbidden").is_visible()
+    assert "admins" in page.get_by_role("main").inner_text()

@@ -1,0 +1,169 @@
+"""The session store contract, run against every store implementation."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+
+import pytest
+
+from app.sessions import SessionStore, StoreUnavailable
+from app.sessions.redis import RedisStore
+from app.sessions.sqlite import SQLiteStore
+from tests.support.servers import RedisServer
+
+
+#: Lifetimes short enough to watch expire in real time (both stores count real time).
+SHORT = 0.3
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def store(request, tmp_path) -> SessionStore:
+    if request.param == "sqlite":
+        return SQLiteStore(tmp_path / "store.db")
+    return RedisStore(request.getfixturevalue("redis_url"))
+
+
+def test_put_then_get(store):
+    store.put("session:a", {"user": "alice", "groups": ["x"]}, ttl=60)
+    entry = store.get("session:a")
+    assert entry.value == {"user": "alice", "groups": ["x"]}
+    assert time.time() + 58 < entry.expires_at <= time.time() + 60
+
+
+def test_put_replaces(store):
+    store.put("k", {"v": 1}, ttl=60)
+    store.put("k", {"v": 2}, ttl=60)
+    assert store.get("k").value == {"v": 2}
+
+
+def test_entries_expire(store):
+    store.put("k", {"v": 1}, ttl=SHORT)
+    time.sleep(SHORT + 0.1)
+    assert store.get("k") is None
+    assert store.take("k") is None
+    assert store.touch("k", 60) is False
+
+
+def test_touch_extends_without_rewriting(store):
+    store.put("k", {"v": 1}, ttl=SHORT)
+    assert store.touch("k", 60) is True
+    time.sleep(SHORT + 0.1)
+    assert store.get("k").value == {"v": 1}
+
+
+def test_take_returns_once(store):
+    store.put("login:s", {"nonce": "n"}, ttl=60)
+    assert store.take("login:s") == {"nonce": "n"}
+    assert store.take("login:s") is None
+    assert store.get("login:s") is None
+
+
+def test_add_only_when_absent_or_expired(store):
+    assert store.add("lock:a", {"owner": 1}, ttl=SHORT) is True
+    assert store.add("lock:a", {"owner": 2}, ttl=SHORT) is False
+    assert store.get("lock:a").value == {"owner": 1}
+    time.sleep(SHORT + 0.1)
+    assert store.add("lock:a", {"owner": 3}, ttl=10) is True
+    assert store.get("lock:a").value == {"owner": 3}
+
+
+def test_delete(store):
+    store.put("k", {"v": 1}, ttl=60)
+    store.delete("k")
+    store.delete("missing")
+    assert store.get("k") is None
+
+
+def test_expired_entries_are_gone_after_a_purge(store):
+    store.put("old", {}, ttl=SHORT)
+    store.put("new", {}, ttl=60)
+    time.sleep(SHORT + 0.1)
+    store.purge_expired()
+    assert store.get("old") is None and store.get("new") is not None
+
+
+def test_ping(store):
+    store.ping()
+
+
+def test_concurrent_takes_have_one_winner(store):
+    store.put("login:race", {"nonce": "n"}, ttl=60)
+    results, start = [], threading.Barrier(8)
+
+    def take() -> None:
+        start.wait()
+        results.append(store.take("login:race"))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [r for r in results if r is not None] == [{"nonce": "n"}]
+
+
+def test_concurrent_adds_have_one_winner(store):
+    results, start = [], threading.Barrier(8)
+
+    def add(owner: int) -> None:
+        start.wait()
+        results.append(store.add("lock:race", {"owner": owner}, ttl=60))
+
+    threads = [threading.Thread(target=add, args=(owner,)) for owner in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 1
+
+
+def _take_in_process(path: str, queue) -> None:
+    queue.put(SQLiteStore(path).take("login:race"))
+
+
+def test_sqlite_takes_have_one_winner_across_processes(tmp_path):
+    path = str(tmp_path / "shared.db")
+    SQLiteStore(path).put("login:race", {"nonce": "n"}, ttl=60)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    processes = [context.Process(target=_take_in_process, args=(path, queue)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(10)
+    results = [queue.get(timeout=5) for _ in processes]
+    assert [r for r in results if r is not None] == [{"nonce": "n"}]
+
+
+def test_sqlite_purge_counts_what_went(tmp_path):
+    store = SQLiteStore(tmp_path / "store.db")
+    store.put("old", {}, ttl=SHORT)
+    time.sleep(SHORT + 0.1)
+    assert store.purge_expired() == 1
+
+
+def test_an_unusable_sqlite_file_raises_store_unavailable(tmp_path):
+    (tmp_path / "dir.db").mkdir()
+    with pytest.raises(StoreUnavailable):
+        SQLiteStore(tmp_path / "dir.db").ping()
+
+
+def test_an_unreachable_redis_raises_store_unavailable_and_recovers(tmp_path):
+    server = RedisServer(tmp_path)
+    store = RedisStore(server.url, timeout=0.5)
+    for operation in (store.ping, lambda: store.get("k"), lambda: store.put("k", {}, 1), lambda: store.take("k")):
+        with pytest.raises(StoreUnavailable):
+            operation()
+    server.start()
+    try:
+        store.put("k", {"v": 1}, ttl=60)
+        assert store.get("k").value == {"v": 1}
+        server.kill()
+        with pytest.raises(StoreUnavailable):
+            store.get("k")
+        server.start()
+        store.ping()
+    finally:
+        server.stop()

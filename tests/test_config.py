@@ -1,0 +1,195 @@
+"""Settings: defaults, derivation, and one clear message per missing or malformed value."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import ConfigError, Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def settings(environ, tmp_path, **changes) -> Settings:
+    return Settings.from_environ({k: v for k, v in {**environ, **changes}.items() if v is not None}, tmp_path)
+
+
+def problems(environ, tmp_path, **changes) -> list[str]:
+    with pytest.raises(ConfigError) as refused:
+        settings(environ, tmp_path, **changes)
+    return refused.value.problems
+
+
+def test_defaults(environ, tmp_path):
+    s = settings(environ, tmp_path, SESSION_STORE_URL=None, APP_BASE_URL=None)
+    assert s.provider.client_auth_method == "client_secret_post"
+    assert s.provider.scopes == ("openid", "email", "profile")
+    assert s.provider.logout_style == "cognito"
+    assert s.provider.cognito_domain is None
+    assert s.http_timeout == 5.0
+    assert s.app_base_url == "http://localhost:5000"
+    assert s.redirect_uri == "http://localhost:5000/oauth/v2/callback"
+    assert s.session_store_url == f"sqlite:///{tmp_path / 'sessions.db'}"
+    assert (s.session_idle_timeout, s.session_max_age) == (8 * 3600, 24 * 3600)
+
+
+def test_the_discovery_url_is_derived_from_region_and_pool(environ, tmp_path):
+    s = settings(environ, tmp_path, OIDC_DISCOVERY_URL=None, COGNITO_REGION="eu-west-1",
+                 COGNITO_USER_POOL_ID="eu-west-1_TestPool1")
+    assert s.provider.discovery_url == environ["OIDC_DISCOVERY_URL"]
+    assert s.provider.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1"
+
+
+def test_secrets_are_not_in_repr(environ, tmp_path):
+    text = repr(settings(environ, tmp_path))
+    assert environ["OIDC_CLIENT_SECRET"] not in text and environ["SECRET_KEY"] not in text
+
+
+def test_a_trailing_slash_on_the_base_url_is_dropped(environ, tmp_path):
+    assert settings(environ, tmp_path, APP_BASE_URL="https://app.example.com/").redirect_uri == \
+        "https://app.example.com/oauth/v2/callback"
+
+
+def test_the_cognito_domain_becomes_an_origin(environ, tmp_path):
+    assert settings(environ, tmp_path, COGNITO_DOMAIN="myapp.auth.eu-west-1.amazoncognito.com").provider \
+        .cognito_domain == "https://myapp.auth.eu-west-1.amazoncognito.com"
+
+
+def test_durations_take_units(environ, tmp_path):
+    s = settings(environ, tmp_path, SESSION_IDLE_TIMEOUT="30m", SESSION_MAX_AGE="7d")
+    assert (s.session_idle_timeout, s.session_max_age) == (1800, 7 * 86400)
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        pytest.param({"SECRET_KEY": None}, "SECRET_KEY is not set", id="no-secret-key"),
+        pytest.param({"SECRET_KEY": "short"}, "SECRET_KEY is too short", id="short-secret-key"),
+        pytest.param({"OIDC_CLIENT_ID": None}, "OIDC_CLIENT_ID is not set", id="no-client-id"),
+        pytest.param({"OIDC_CLIENT_SECRET": ""}, "OIDC_CLIENT_SECRET is not set", id="no-client-secret"),
+        pytest.param({"OIDC_DISCOVERY_URL": None}, "OIDC_DISCOVERY_URL is not set", id="no-discovery"),
+        pytest.param({"OIDC_DISCOVERY_URL": "http://idp.example.com/.well-known/openid-configuration"}, "plain http",
+                     id="http-discovery"),
+        pytest.param({"OIDC_DISCOVERY_URL": "https://idp.example.com/oauth2"}, "must end with", id="not-well-known"),
+        pytest.param({"OIDC_DISCOVERY_URL": "idp.example.com"}, "absolute", id="relative-discovery"),
+        pytest.param({"OIDC_DISCOVERY_URL": None, "COGNITO_REGION": "eu-west-1"}, "COGNITO_USER_POOL_ID is not set",
+                     id="region-without-pool"),
+        pytest.param({"OIDC_DISCOVERY_URL": None, "COGNITO_REGION": "Europe", "COGNITO_USER_POOL_ID": "x_1"},
+                     "COGNITO_REGION='Europe'", id="bad-region"),
+        pytest.param({"OIDC_DISCOVERY_URL": None, "COGNITO_REGION": "eu-west-1",
+                      "COGNITO_USER_POOL_ID": "us-east-1_Abc"}, "belongs to region us-east-1", id="pool-in-other-region"),
+        pytest.param({"COGNITO_REGION": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_Other1"}, "does not match",
+                     id="discovery-and-pool-disagree"),
+        pytest.param({"OIDC_CLIENT_AUTH_METHOD": "private_key_jwt"}, "OIDC_CLIENT_AUTH_METHOD", id="auth-method"),
+        pytest.param({"OIDC_SCOPES": "email profile"}, "must include openid", id="no-openid-scope"),
+        pytest.param({"APP_BASE_URL": "http://app.example.com"}, "plain http", id="http-base-url"),
+        pytest.param({"APP_BASE_URL": "app.example.com"}, "absolute URL", id="relative-base-url"),
+        pytest.param({"COGNITO_DOMAIN": "https://auth.example.com/path"}, "without a path", id="domain-with-path"),
+        pytest.param({"COGNITO_DOMAIN": "not a domain"}, "is not a domain", id="bad-domain"),
+        pytest.param({"SESSION_STORE_URL": "memcached://x"}, "SESSION_STORE_URL", id="store-scheme"),
+        pytest.param({"SESSION_STORE_URL": "sqlite:///relative.db"}, "absolute file path", id="relative-sqlite"),
+        pytest.param({"OIDC_HTTP_TIMEOUT": "0"}, "OIDC_HTTP_TIMEOUT", id="zero-timeout"),
+        pytest.param({"OIDC_HTTP_TIMEOUT": "soon"}, "OIDC_HTTP_TIMEOUT", id="bad-timeout"),
+        pytest.param({"OIDC_LOGOUT_STYLE": "saml"}, "OIDC_LOGOUT_STYLE", id="logout-style"),
+        pytest.param({"SESSION_IDLE_TIMEOUT": "forever"}, "SESSION_IDLE_TIMEOUT", id="bad-duration"),
+    ],
+)
+def test_each_problem_names_the_setting(environ, tmp_path, changes, named):
+    found = problems(environ, tmp_path, **changes)
+    assert len(found) == 1 and named in found[0], found
+
+
+def test_all_problems_are_reported_at_once(tmp_path):
+    found = problems({}, tmp_path)
+    assert sorted(p.split(" ")[0] for p in found) == ["OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "OIDC_DISCOVERY_URL",
+                                                       "SECRET_KEY"]
+
+
+def test_loopback_http_is_accepted_for_local_providers_and_apps(environ, tmp_path):
+    s = settings(environ, tmp_path, OIDC_DISCOVERY_URL="http://127.0.0.1:9229/pool/.well-known/openid-configuration",
+                 APP_BASE_URL="http://127.0.0.1:5000")
+    assert s.provider.issuer == "http://127.0.0.1:9229/pool" and not s.secure_cookies
+
+
+def test_a_bad_setting_stops_start_up_with_a_message_and_no_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OIDC_", "COGNITO_", "SECRET_KEY", "APP_"))}
+    env.update(OIDC_CLIENT_ID="abc", SECRET_KEY="", OIDC_DISCOVERY_URL="")  # empty wins over a developer's .env
+    result = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "Configuration error" in result.stderr and "SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+PROVIDERS_TOML = """
+[providers.staff]
+label = "Staff pool"
+region = "eu-west-1"
+user_pool_id = "eu-west-1_Staff1"
+client_id = "staffclient"
+client_secret_env = "STAFF_CLIENT_SECRET"
+
+[providers.partners]
+discovery_url = "https://login.partners.example.com/.well-known/openid-configuration"
+client_id = "partnerclient"
+client_secret = "partner-secret"
+client_auth_method = "client_secret_basic"
+scopes = ["openid", "email"]
+logout_style = "oidc"
+"""
+
+
+def test_a_providers_file_adds_providers_after_the_env_one(environ, tmp_path):
+    path = tmp_path / "providers.toml"
+    path.write_text(PROVIDERS_TOML)
+    s = settings(environ, tmp_path, OIDC_PROVIDERS_FILE=str(path), STAFF_CLIENT_SECRET="staff-secret")
+    assert [p.alias for p in s.providers] == ["cognito", "staff", "partners"]
+    staff, partners = s.providers[1], s.providers[2]
+    assert staff.label == "Staff pool" and staff.client_secret == "staff-secret"
+    assert staff.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Staff1"
+    assert partners.label == "Partners" and partners.scopes == ("openid", "email")
+    assert partners.client_auth_method == "client_secret_basic" and partners.logout_style == "oidc"
+    assert s.api_client_ids == {environ["OIDC_CLIENT_ID"], "staffclient", "partnerclient"}
+
+
+def test_a_providers_file_alone_is_enough(environ, tmp_path):
+    path = tmp_path / "providers.json"
+    path.write_text('{"providers": {"partners": {"discovery_url": '
+                    '"https://login.partners.example.com/.well-known/openid-configuration", '
+                    '"client_id": "p", "client_secret": "s"}}}')
+    without_env_provider = {k: v for k, v in environ.items() if not k.startswith("OIDC_")}
+    s = settings(without_env_provider, tmp_path, OIDC_PROVIDERS_FILE=str(path))
+    assert [p.alias for p in s.providers] == ["partners"] and s.provider.alias == "partners"
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        pytest.param("[providers.staff]\nclient_id = 'x'\nclient_secret = 'y'\n",
+                     "providers.toml [providers.staff] discovery_url is not set", id="no-discovery"),
+        pytest.param("[providers.staff]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_A'\nclient_id = 'x'\n"
+                     "client_secret_env = 'MISSING_SECRET'\n",
+                     "client_secret_env (MISSING_SECRET) is not set", id="secret-env-unset"),
+        pytest.param("[providers.staff]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_A'\nclient_id = 'x'\n"
+                     "client_secret = 'y'\nclient_sercet = 'typo'\n", "unknown setting(s) client_sercet", id="typo"),
+        pytest.param("[providers.cognito]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_A'\nclient_id = 'x'\n"
+                     "client_secret = 'y'\n", "alias 'cognito' is used twice", id="duplicate-alias"),
+        pytest.param("[providers.\"Bad Alias\"]\nclient_id = 'x'\n", "alias must be", id="bad-alias"),
+        pytest.param("providers = 3\n", "has no providers table", id="no-table"),
+        pytest.param("[providers.staff\n", "cannot be read", id="not-toml"),
+    ],
+)
+def test_providers_file_problems_name_the_file_and_key(environ, tmp_path, text, named):
+    path = tmp_path / "providers.toml"
+    path.write_text(text)
+    found = problems(environ, tmp_path, OIDC_PROVIDERS_FILE=str(path))
+    assert any(named in problem for problem in found), found
+
+
+def test_a_missing_providers_file_is_reported(environ, tmp_path):
+    found = problems(environ, tmp_path, OIDC_PROVIDERS_FILE=str(tmp_path / "nope.toml"))
+    assert "cannot be read" in found[0]

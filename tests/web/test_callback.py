@@ -1,0 +1,240 @@
+"""GET /oauth/v2/callback: the code exchange, and every forged, replayed or broken answer."""
+
+from __future__ import annotations
+
+import json
+import logging
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+import requests
+import responses
+
+from tests.conftest import AuthActions, relative
+from tests.support.cognito import ALICE, CLIENT_ID, CLIENT_SECRET, DOMAIN, REDIRECT_URI, PoolUser
+
+TOKEN_ENDPOINT = f"{DOMAIN}/oauth2/token"
+USERINFO_ENDPOINT = f"{DOMAIN}/oauth2/userInfo"
+
+
+def signed_in(client) -> bool:
+    return client.get("/api/me").status_code == 200
+
+
+def test_sign_in_exchanges_the_code_with_client_secret_post_and_lands_on_the_session_page(auth, client, idp):
+    response = auth.sign_in()
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    request = idp.token_requests[-1]
+    body = parse_qs(request.body)
+    assert body["grant_type"] == ["authorization_code"]
+    assert body["client_id"] == [CLIENT_ID] and body["client_secret"] == [CLIENT_SECRET]
+    assert body["redirect_uri"] == [REDIRECT_URI]
+    assert "Authorization" not in request.headers
+    me = client.get("/api/me").json
+    assert me["username"] == "alice" and me["groups"] == ["admins", "readers"] and me["email_verified"] is True
+
+
+def test_client_secret_basic_sends_the_secret_in_the_header_only(make_app, idp):
+    auth = AuthActions(make_app(OIDC_CLIENT_AUTH_METHOD="client_secret_basic").test_client(), idp)
+    assert auth.sign_in().status_code == 302
+    request = idp.token_requests[-1]
+    assert request.headers["Authorization"].startswith("Basic ")
+    assert "client_secret" not in parse_qs(request.body)
+
+
+def test_sign_in_returns_to_the_page_asked_for(auth):
+    assert auth.sign_in("/api/me?pretty=1").headers["Location"] == "/api/me?pretty=1"
+
+
+def test_the_session_id_changes_at_sign_in(auth, client):
+    before = auth.start().headers["Set-Cookie"].split(";")[0]
+    callback = auth.idp.authorize(client.get("/login").headers["Location"])
+    after = client.get(relative(callback)).headers["Set-Cookie"].split(";")[0]
+    assert before != after
+
+
+def test_the_cookie_holds_no_token(auth, client, idp):
+    response = auth.sign_in()
+    cookie = response.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    assert len(cookie) < 100
+    page = client.get("/").get_data(as_text=True)
+    for token in idp.refresh_tokens:
+        assert token not in cookie and token not in page
+
+
+def test_a_replayed_callback_is_refused(auth, client, idp):
+    callback = auth.callback_url()
+    assert client.get(relative(callback)).status_code == 302
+    replay = client.get(relative(callback))
+    assert replay.status_code == 400
+    assert "already used" in replay.get_data(as_text=True)
+    assert len(idp.token_requests) == 1, "a used state never reaches the token endpoint again"
+
+
+def test_a_callback_from_another_browser_is_refused_and_does_not_spoil_the_real_one(auth, app, client):
+    callback = auth.callback_url()
+    attacker = app.test_client()
+    assert attacker.get(relative(callback)).status_code == 400
+    assert not signed_in(attacker)
+    assert client.get(relative(callback)).status_code == 302
+    assert signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param({"code": "abc"}, id="no-state"),
+        pytest.param({"code": "abc", "state": "forged-state"}, id="unknown-state"),
+        pytest.param({"state": ""}, id="empty-state"),
+        pytest.param({}, id="nothing"),
+    ],
+)
+def test_a_forged_callback_is_refused(auth, client, idp, query):
+    auth.start()
+    response = client.get("/oauth/v2/callback?" + urlencode(query))
+    assert response.status_code == 400
+    assert not signed_in(client)
+    assert not idp.token_requests
+
+
+def test_a_callback_without_code_is_refused(auth, client, idp):
+    state = parse_qs(auth.start().headers["Location"].split("?", 1)[1])["state"][0]
+    assert client.get("/oauth/v2/callback?" + urlencode({"state": state})).status_code == 400
+    assert not idp.token_requests
+
+
+def test_a_callback_naming_another_issuer_is_refused(auth, client, idp):
+    callback = auth.callback_url()
+    response = client.get(relative(callback) + "&iss=https%3A%2F%2Fevil.example.com")
+    assert response.status_code == 400
+    assert not idp.token_requests
+
+
+@pytest.mark.parametrize("error, status", [("access_denied", 403), ("invalid_request", 400), ("server_error", 400)])
+def test_an_error_callback_gets_a_friendly_page(auth, client, error, status, caplog):
+    state = parse_qs(auth.start().headers["Location"].split("?", 1)[1])["state"][0]
+    query = urlencode({"error": error, "error_description": "<script>x</script>", "state": state})
+    response = client.get("/oauth/v2/callback?" + query)
+    assert response.status_code == status
+    text = response.get_data(as_text=True)
+    assert "Sign-in was not completed" in text and "<script>" not in text
+    assert not signed_in(client)
+    assert any(getattr(r, "fields", {}).get("reason") == "authorization_denied" for r in caplog.records)
+
+
+def _answer(status=200, body=None, content_type="application/json"):
+    def hook(answer):
+        return status, {"Content-Type": content_type}, body if isinstance(body, str) else json.dumps(body)
+    return hook
+
+
+@pytest.mark.parametrize(
+    "hook, status, text",
+    [
+        pytest.param(_answer(400, {"error": "invalid_grant"}), 400, "expired or was already used", id="invalid-grant"),
+        pytest.param(_answer(400, {"error": "invalid_client"}), 502, "refused this app", id="invalid-client"),
+        pytest.param(_answer(400, {"error": "unauthorized_client"}), 502, "refused this app", id="unauthorized-client"),
+        pytest.param(_answer(500, "oops", "text/plain"), 502, "cannot use", id="http-500"),
+        pytest.param(_answer(200, "<html>", "text/html"), 502, "cannot use", id="not-json"),
+        pytest.param(_answer(200, ["a"]), 502, "cannot use", id="json-array"),
+        pytest.param(_answer(200, {"access_token": "x", "token_type": "Bearer", "expires_in": 3600}), 502,
+                     "cannot use", id="no-id-token"),
+        pytest.param(lambda a: {**a, "token_type": "mac"}, 502, "cannot use", id="not-bearer"),
+        pytest.param(lambda a: {**a, "expires_in": "soon"}, 502, "cannot use", id="bad-expires-in"),
+        pytest.param(lambda a: {**a, "access_token": 42}, 502, "cannot use", id="access-token-not-a-string"),
+    ],
+)
+def test_a_bad_token_answer_gets_a_clear_page_and_no_session(auth, client, idp, hook, status, text):
+    idp.token_answer_hook = hook
+    response = auth.sign_in()
+    assert response.status_code == status
+    assert text in response.get_data(as_text=True)
+    assert not signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "failure, status",
+    [
+        pytest.param(requests.ReadTimeout("slow"), 504, id="timeout"),
+        pytest.param(requests.ConnectionError("refused"), 502, id="unreachable"),
+    ],
+)
+def test_a_token_endpoint_that_is_down_gets_a_clear_page(auth, client, idp, failure, status):
+    callback = auth.callback_url()
+    idp.mock.remove(responses.POST, TOKEN_ENDPOINT)
+    idp.mock.add(responses.POST, TOKEN_ENDPOINT, body=failure)
+    assert client.get(relative(callback)).status_code == status
+    assert not signed_in(client)
+
+
+def test_a_wrong_client_secret_is_reported_as_a_set_up_problem(make_app, idp):
+    auth = AuthActions(make_app(OIDC_CLIENT_SECRET="not-the-secret").test_client(), idp)
+    response = auth.sign_in()
+    assert response.status_code == 502
+    assert "app client settings" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        pytest.param({"nonce": "replayed-nonce"}, id="nonce"),
+        pytest.param({"aud": "another-client"}, id="aud"),
+        pytest.param({"token_use": "access"}, id="token-use"),
+        pytest.param({"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}, id="at-hash"),
+    ],
+)
+def test_an_invalid_id_token_gets_a_page_and_no_session(auth, client, idp, overrides, caplog):
+    idp.id_token_overrides = overrides
+    response = auth.sign_in()
+    assert response.status_code == 403
+    assert "could not be verified" in response.get_data(as_text=True)
+    assert not signed_in(client)
+    assert any(getattr(r, "fields", {}).get("reason") == "invalid_token" for r in caplog.records)
+
+
+def test_userinfo_completes_the_profile_with_cognito_string_booleans(auth, client, idp):
+    idp.id_token_overrides = {"email": None, "email_verified": None}
+    idp.userinfo_overrides = {"email": "alice@corp.example.com", "email_verified": "false", "phone_number": "+1555"}
+    auth.sign_in()
+    me = client.get("/api/me").json
+    assert me["email"] == "alice@corp.example.com"
+    assert me["email_verified"] is False
+    authorization = next(c.request for c in idp.mock.calls if c.request.url == USERINFO_ENDPOINT).headers
+    assert authorization["Authorization"].startswith("Bearer ")
+
+
+def test_userinfo_about_another_subject_is_ignored(auth, client, idp):
+    idp.id_token_overrides = {"email": None}
+    idp.userinfo_overrides = {"sub": "someone-else", "email": "mallory@example.com"}
+    auth.sign_in()
+    assert client.get("/api/me").json["email"] is None
+
+
+def test_userinfo_failing_does_not_fail_the_sign_in(auth, client, idp):
+    idp.mock.remove(responses.GET, USERINFO_ENDPOINT)
+    idp.mock.add(responses.GET, USERINFO_ENDPOINT, status=500)
+    assert auth.sign_in().status_code == 302
+    assert client.get("/api/me").json["email"] == ALICE.email
+
+
+def test_a_user_without_groups_has_none(auth, client):
+    auth.sign_in(user=PoolUser("bob", "bob@example.com", False))
+    me = client.get("/api/me").json
+    assert me["groups"] == [] and me["email_verified"] is False and me["username"] == "bob"
+
+
+def test_no_token_code_or_secret_reaches_the_log(auth, client, idp, caplog):
+    caplog.set_level(logging.DEBUG)
+    callback = auth.callback_url()
+    client.get(relative(callback))
+    auth.sign_out()
+    logged = caplog.text + "".join(str(getattr(r, "fields", "")) for r in caplog.records)
+    answer = None
+    secrets_seen = [CLIENT_SECRET, parse_qs(callback.split("?", 1)[1])["code"][0], *idp.revoked]
+    for call in idp.mock.calls:
+        if call.request.url == TOKEN_ENDPOINT:
+            answer = json.loads(call.response.text)
+            secrets_seen += [answer["access_token"], answer["id_token"], answer["refresh_token"]]
+    assert answer is not None
+    for secret in secrets_seen:
+        assert secret not in logged
