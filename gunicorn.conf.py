@@ -29,6 +29,14 @@ secure_scheme_headers = {}
 # No control socket: several instances on one host would fight over its single default path.
 control_socket_disable = True
 
+
+
+def when_ready(server):
+    """In the master, before the workers fork: fetch each provider's discovery and keys once for all."""
+    for provider in server.app.wsgi().extensions.get("oidc_providers", {}).values():
+        provider.warm_up()
+
+
 accesslog = os.environ.get("ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")

@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 
-from flask import current_app, session
+from flask import current_app, g, session
 
 from app.events import log_event
 from app.oidc import GrantRejected, InvalidToken, OIDCError, Provider
@@ -175,5 +175,9 @@ class UserSession:
 
 
 def current_user_session() -> UserSession:
-    settings = current_app.config["SETTINGS"]
-    return UserSession(session._get_current_object(), current_app.session_interface, settings.session_max_age)
+    """This request's UserSession, made once per request."""
+    if "user_session" not in g:
+        settings = current_app.config["SETTINGS"]
+        g.user_session = UserSession(session._get_current_object(), current_app.session_interface,
+                                     settings.session_max_age)
+    return g.user_session

@@ -8,6 +8,7 @@ forged key ids hammer the IdP.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -23,8 +24,11 @@ from joserfc.jwk import KeySet
 
 from config import ProviderSettings, is_loopback_host
 
-from .errors import ProviderBadResponse, ProviderConfigurationError
+from .errors import OIDCError, ProviderBadResponse, ProviderConfigurationError
 from .http import get_json
+from .token_cache import ValidatedTokens
+
+log = logging.getLogger(__name__)
 
 JWKS_REFETCH_INTERVAL = 60.0
 SIGNING_ALGORITHM = "RS256"
@@ -110,6 +114,8 @@ class Provider:
         self._metadata: ProviderMetadata | None = None
         self._keys: KeySet | None = None
         self._keys_fetched_at = float("-inf")
+        #: Access tokens validated already (app.oidc.tokens fills it).
+        self.validated_access_tokens = ValidatedTokens()
 
     @property
     def alias(self) -> str:
@@ -166,6 +172,18 @@ class Provider:
             **kwargs,
         )
         return self._mounted(session)
+
+    def warm_up(self) -> None:
+        """Fetch discovery and keys now (best effort) and drop the connections used.
+
+        gunicorn calls this in its master before forking workers, so every worker starts with
+        both cached and none shares a socket. A provider that is down is fetched on first use.
+        """
+        try:
+            self.signing_keys(None)
+        except OIDCError as error:
+            log.warning("provider %s not warmed up (%s); it will be fetched on first use", self.alias, error.detail)
+        self._adapter.close()
 
     def hosted_ui_origin(self) -> str:
         """Cognito's hosted UI domain: the setting, else the authorization endpoint's origin."""

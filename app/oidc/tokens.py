@@ -62,6 +62,17 @@ def validate_access_token(
     another provider a JWT access token must say `token_use: "access"` or have the RFC 9068
     type `at+jwt`, so that an ID token is never taken for an access token.
     """
+    claims = provider.validated_access_tokens.get(token, provider.clock()) or _validate_access_token(provider, token)
+    if claims.get("client_id") not in allowed_client_ids:
+        raise InvalidToken("access token: issued to a client this API does not accept")
+    granted = set(claims["scope"].split()) if isinstance(claims.get("scope"), str) else set()
+    if not required_scopes <= granted:
+        raise InsufficientScope(f"access token lacks scope {' '.join(sorted(required_scopes - granted))}")
+    return dict(claims)
+
+
+def _validate_access_token(provider: Provider, token: str) -> dict[str, Any]:
+    """Signature, issuer, times and token_use; remembered until the token expires."""
     metadata = provider.metadata()
     verified = _verified_claims(provider, token)
     claims = verified.claims
@@ -80,12 +91,8 @@ def validate_access_token(
     rfc9068 = not metadata.is_cognito and "token_use" not in claims and verified.header.get("typ") == "at+jwt"
     if not rfc9068:
         _check_token_use(claims, "access", required=True, what="access token")
-    if claims.get("client_id") not in allowed_client_ids:
-        raise InvalidToken("access token: issued to a client this API does not accept")
-    granted = set(claims["scope"].split()) if isinstance(claims.get("scope"), str) else set()
-    if not required_scopes <= granted:
-        raise InsufficientScope(f"access token lacks scope {' '.join(sorted(required_scopes - granted))}")
-    return dict(claims)
+    provider.validated_access_tokens.put(token, claims, valid_until=claims["exp"] + CLOCK_SKEW)
+    return claims
 
 
 def unverified_issuer(token: str) -> str | None:

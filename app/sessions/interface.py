@@ -74,7 +74,9 @@ class ServerSideSessionInterface(SessionInterface):
         self.store = store
         self.idle_timeout = idle_timeout
         self.clock = clock
-        self.signer = Signer(secret_key, salt="cognito-rp.session-id", digest_method=hashlib.sha256)
+        # itsdangerous derives the signing key from the secret and salt on every call; derive it once.
+        key = Signer(secret_key, salt="cognito-rp.session-id", digest_method=hashlib.sha256).derive_key()
+        self.signer = Signer(key, key_derivation="none", digest_method=hashlib.sha256)
 
     def open_session(self, app: Flask, request: Request) -> ServerSideSession:
         cookie = request.cookies.get(self.get_cookie_name(app))

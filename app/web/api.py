@@ -6,6 +6,7 @@ from flask import Blueprint, g, jsonify
 from werkzeug.wrappers import Response
 
 from app.authz import current_user, login_required
+from app.oidc.user import User
 from app.user_session import current_user_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -14,26 +15,27 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/me")
 @login_required
 def me() -> Response:
+    user = current_user._get_current_object()
     return jsonify(
-        sub=current_user.sub,
-        username=current_user.username,
-        email=current_user.email,
-        email_verified=current_user.email_verified,
-        groups=list(current_user.groups),
-        claims=dict(current_user.claims),
+        sub=user.sub,
+        username=user.username,
+        email=user.email,
+        email_verified=user.email_verified,
+        groups=list(user.groups),
+        claims=dict(user.claims),
         authenticated_by="bearer" if "bearer" in g else "session",
-        expires_at=_expiries(),
+        expires_at=_expiries(user),
     )
 
 
-def _expiries() -> dict[str, int | None]:
+def _expiries(user: User) -> dict[str, int | None]:
     if "bearer" in g:
         return {"session": None, "access_token": g.bearer.expires_at, "id_token": None}
     user_session = current_user_session()
     return {
         "session": _whole(user_session.idle_expires_at),
         "access_token": _whole(user_session.tokens.expires_at),
-        "id_token": current_user.claims.get("exp"),
+        "id_token": user.claims.get("exp"),
     }
 
 

@@ -7,7 +7,6 @@ tests; screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.servers import free_port, require_tool, stop, wait_for_port
+from scripts.processes import free_port, start, stop
+from tests.support.servers import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,18 +37,6 @@ class Server:
         return self.log.read_text() if self.log.exists() else ""
 
 
-def start_process(command: list[str], port: int, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=output,
-                                   stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, timeout=60, process=process)
-    except RuntimeError as error:
-        stop(process)
-        raise RuntimeError(f"{error}\n{log.read_text()}") from None
-    return process
-
-
 def pool_toml(rp_url: str) -> str:
     """The demo pool of devidp/pool.toml, with the app client registered for this test's app URL."""
     text = (ROOT / "devidp" / "pool.toml").read_text()
@@ -61,7 +49,7 @@ def start_emulator(tmp: Path, rp_url: str) -> Server:
     config = tmp / "pool.toml"
     config.write_text(pool_toml(rp_url))
     log = tmp / "devidp.log"
-    process = start_process([sys.executable, "-m", "devidp", "--port", str(port), "--config", str(config),
+    process = start([sys.executable, "-m", "devidp", "--port", str(port), "--config", str(config),
                              "--instance-path", str(tmp / "devidp-instance")], port, log)
     return Server(f"http://127.0.0.1:{port}", process, log)
 
@@ -77,7 +65,7 @@ def start_rp(tmp: Path, port: int, env: dict[str, str], name: str = "rp") -> Ser
         **env,
     }
     log = tmp / f"{name}.log"
-    process = start_process([sys.executable, "-m", "gunicorn", "wsgi:app"], port, log, rp_env)
+    process = start([sys.executable, "-m", "gunicorn", "wsgi:app"], port, log, rp_env)
     return Server(url, process, log)
 
 
@@ -86,6 +74,36 @@ def emulator_env(emulator: Server) -> dict[str, str]:
         "OIDC_DISCOVERY_URL": f"{emulator.url}/us-east-1_DevPool01/.well-known/openid-configuration",
         "OIDC_CLIENT_ID": "8ohtby26b3atnvdl6izvl1ewju",
         "OIDC_CLIENT_SECRET": "8pdomh2uwxuezs4huzdogii0z08zsxnwtv4ipkxxec4mn0rq4en",
+    }
+
+
+OP_DIR = ROOT / "tests" / "e2e" / "oidc_provider"
+OP_CLIENT_ID, OP_CLIENT_SECRET = "e2e-relying-party", "e2e-relying-party-secret-" + "s" * 20
+
+
+def start_oidc_provider(tmp: Path, rp_url: str) -> Server:
+    """panva's oidc-provider (OpenID Certified), from tests/e2e/oidc_provider, for the app at rp_url."""
+    node = require_tool("node", "apt-get install nodejs")
+    if not (OP_DIR / "node_modules" / "oidc-provider").is_dir():
+        require_tool(str(OP_DIR / "node_modules" / ".bin" / "missing"), f"run npm ci in {OP_DIR}")
+    port = free_port()
+    log = tmp / "oidc-provider.log"
+    process = start([node, str(OP_DIR / "server.mjs")], port, log, {
+        "PORT": str(port),
+        "CLIENT_ID": OP_CLIENT_ID,
+        "CLIENT_SECRET": OP_CLIENT_SECRET,
+        "REDIRECT_URI": f"{rp_url}/oauth/v2/callback",
+        "POST_LOGOUT_REDIRECT_URI": f"{rp_url}/",
+    })
+    return Server(f"http://127.0.0.1:{port}", process, log)
+
+
+def oidc_provider_env(op: Server) -> dict[str, str]:
+    return {
+        "OIDC_DISCOVERY_URL": f"{op.url}/.well-known/openid-configuration",
+        "OIDC_CLIENT_ID": OP_CLIENT_ID,
+        "OIDC_CLIENT_SECRET": OP_CLIENT_SECRET,
+        "OIDC_LOGOUT_STYLE": "oidc",
     }
 
 
@@ -114,9 +132,18 @@ def browser():
         browser.close()
 
 
+def loopback_only(route) -> None:
+    """Keep the browser on this machine: the OP's stock pages import a web font from the internet."""
+    if route.request.url.startswith(("http://127.0.0.1", "http://localhost")):
+        route.continue_()
+    else:
+        route.abort()
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context()
+    context.route("**/*", loopback_only)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
