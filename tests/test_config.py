@@ -193,3 +193,19 @@ def test_providers_file_problems_name_the_file_and_key(environ, tmp_path, text, 
 def test_a_missing_providers_file_is_reported(environ, tmp_path):
     found = problems(environ, tmp_path, OIDC_PROVIDERS_FILE=str(tmp_path / "nope.toml"))
     assert "cannot be read" in found[0]
+
+
+def test_the_example_providers_file_is_valid(environ, tmp_path):
+    s = settings(environ, tmp_path, OIDC_PROVIDERS_FILE=str(Path(__file__).parent.parent / "providers.example.toml"),
+                 STAFF_CLIENT_SECRET="a", PARTNERS_CLIENT_SECRET="b")
+    assert [p.alias for p in s.providers] == ["cognito", "staff", "partners"]
+
+
+def test_the_example_env_file_names_every_setting():
+    """Every variable config.py reads is documented in .env.example."""
+    import re as regex
+
+    source = (ROOT / "config.py").read_text()
+    read = set(regex.findall(r'"([A-Z][A-Z0-9_]{3,})"', source)) - {"DISCOVERY_SUFFIX"}
+    documented = set(regex.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), regex.M))
+    assert read - documented == set()

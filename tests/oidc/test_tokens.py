@@ -166,3 +166,18 @@ def test_jwks_refetches_are_rate_limited(idp, provider, clock):
 
 def _jwks_fetches(idp: FakeCognito) -> int:
     return sum(1 for call in idp.mock.calls if call.request.url.endswith("/jwks.json"))
+
+
+def test_warm_up_fetches_discovery_and_keys_once_and_tolerates_an_idp_that_is_down(idp, provider):
+    provider.warm_up()
+    assert [c.request.url.rsplit("/", 1)[-1] for c in idp.mock.calls] == ["openid-configuration", "jwks.json"]
+
+
+def test_warm_up_with_the_idp_down_leaves_fetching_to_first_use(environ, tmp_path, clock, caplog):
+    import responses as responses_lib
+
+    with responses_lib.RequestsMock() as mock:
+        mock.add(responses_lib.GET, environ["OIDC_DISCOVERY_URL"], status=503)
+        settings = Settings.from_environ(environ, tmp_path)
+        Provider(settings.provider, timeout=2, clock=clock).warm_up()
+    assert "fetched on first use" in caplog.text

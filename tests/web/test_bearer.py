@@ -126,3 +126,11 @@ def test_unknown_key_ids_refetch_the_jwks_at_most_once_a_minute(client, idp):
 def test_a_bearer_token_is_ignored_outside_the_api(client, idp):
     response = client.get("/", headers={"Authorization": f"Bearer {access_token(idp)}"})
     assert "You are not signed in" in response.get_data(as_text=True)
+
+
+def test_a_remembered_token_is_refused_once_it_expires(client, idp, clock):
+    token = access_token(idp, exp=int(clock.now) + 300, iat=int(clock.now))
+    assert get_me(client, token).status_code == 200
+    clock.advance(300 + 61)  # past exp and the 60 s leeway
+    response = get_me(client, token)
+    assert response.status_code == 401 and "expired" in challenge(response)

@@ -1,0 +1,11 @@
+"""Flask CLI commands: `flask cognito provision` sets a user pool up, `flask oidc check` diagnoses the set-up."""
+
+from flask import Flask
+
+from . import cognito, oidc
+
+
+def init_app(app: Flask) -> None:
+    """Register the command groups on the app; they work without valid settings too."""
+    app.cli.add_command(cognito.group)
+    app.cli.add_command(oidc.group)

@@ -1,0 +1,45 @@
+"""`flask oidc check`: is this app's OpenID Connect set-up right? A report, and exit code 0 only if so."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from .check import check_provider
+from .findings import Finding, fail
+
+group = AppGroup("oidc", help="OpenID Connect set-up of this app.")
+
+_COLOURS = {"ok": "green", "FAIL": "red", "note": "yellow"}
+
+
+@group.command("check")
+@click.pass_context
+def check(context: click.Context) -> None:
+    """Import each provider's configuration and say what is wrong with it.
+
+    Fetches the discovery document and the JWKS, prints the endpoints and the URLs to
+    register, and, with AWS credentials, compares the Cognito app client's settings with
+    this app's. Exits with 1 when anything failed.
+    """
+    error = current_app.config.get("CONFIG_ERROR")
+    if error is not None:
+        findings = [fail(f"setting: {problem}") for problem in error.problems]
+        _print(findings)
+    else:
+        settings = current_app.config["SETTINGS"]
+        findings = []
+        for provider in current_app.extensions["oidc_providers"].values():
+            click.echo(f"Provider {provider.alias} ({provider.settings.label})")
+            provider_findings = check_provider(provider, settings)
+            _print(provider_findings)
+            findings += provider_findings
+    failures = sum(finding.failed for finding in findings)
+    click.echo(f"{failures} check(s) failed." if failures else "All checks passed.")
+    context.exit(1 if failures else 0)
+
+
+def _print(findings: list[Finding]) -> None:
+    for finding in findings:
+        click.echo(click.style(f"{finding.status:<4}", fg=_COLOURS.get(finding.status)) + f"  {finding.text}")
