@@ -1,8 +1,8 @@
 """Who is making this request, and the one-line guards for views: login_required, groups_required.
 
-A request is authenticated by its session cookie or, under /api/, by an
-`Authorization: Bearer <access token>` header validated locally against the provider's
-keys. Guards answer the way the caller can use: pages redirect to sign-in and back, API
+A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
+under /api/, by an `Authorization: Bearer <access token>` header validated locally against
+the provider's keys. Guards answer the way the caller can use: pages redirect to sign-in and back, API
 views answer 401/403 JSON with an RFC 6750 `WWW-Authenticate` challenge.
 """
 
@@ -19,7 +19,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from app.oidc import InvalidToken, OIDCError
-from app.oidc.errors import InsufficientScope
+from app.oidc.errors import InsufficientScope, SessionEnded
 from app.oidc.tokens import unverified_issuer, validate_access_token
 from app.oidc.user import User
 from app.user_session import current_user_session
@@ -79,25 +79,51 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
     return response
 
 
-def authenticate_bearer() -> Response | None:
-    """Before an /api/ request: validate its Authorization: Bearer header if any; a challenge if it is bad."""
+#: Endpoints that never need to know who is asking.
+_ANONYMOUS_ENDPOINTS = frozenset({"static", "health.healthz", "health.readyz"})
+
+
+def identify_request() -> Response | None:
+    """Before every request: under /api/, a Bearer token if one is sent; otherwise the session, kept fresh.
+
+    Returns a challenge response when a bearer token is bad. Raises SessionEnded or
+    RefreshUnavailable when the session's tokens cannot be kept valid.
+    """
     header = request.headers.get("Authorization")
-    if header is None or not is_api_request():
+    if header is not None and is_api_request():
+        return _authenticate_bearer(header)
+    if request.endpoint in _ANONYMOUS_ENDPOINTS:
         return None
+    user_session = current_user_session()
+    if user_session.signed_in:
+        _keep_fresh(user_session)
+    return None
+
+
+def _keep_fresh(user_session) -> None:
+    provider = current_app.extensions["oidc_providers"].get(user_session.provider)
+    if provider is None:
+        user_session.sign_out()
+        raise SessionEnded(f"provider {user_session.provider!r} is no longer configured")
+    user_session.keep_fresh(provider, current_app.config["SETTINGS"].token_refresh_margin)
+
+
+def _authenticate_bearer(header: str) -> Response | None:
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         return bearer_challenge("invalid_request", "Authorization must be: Bearer <access token>", 400)
     settings = current_app.config["SETTINGS"]
-    issuer = unverified_issuer(token.strip())
-    provider = next(
-        (p for p in current_app.extensions["oidc_providers"].values() if p.settings.issuer == issuer), None
-    )
+    providers = current_app.extensions["oidc_providers"].values()
+    provider = next((p for p in providers if p.validated_access_tokens.get(token, p.clock()) is not None), None)
+    if provider is None:  # a token not seen before: its (unverified) issuer says whose keys to check it with
+        issuer = unverified_issuer(token)
+        provider = next((p for p in providers if p.settings.issuer == issuer), None)
     if provider is None:
         return bearer_challenge("invalid_token", "not a JWT from a configured issuer")
     try:
         claims = validate_access_token(
-            provider, token.strip(), allowed_client_ids=settings.api_client_ids,
-            required_scopes=settings.api_required_scopes,
+            provider, token, allowed_client_ids=settings.api_client_ids, required_scopes=settings.api_required_scopes
         )
     except InsufficientScope as error:
         return bearer_challenge("insufficient_scope", error.detail, 403)

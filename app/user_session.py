@@ -46,6 +46,7 @@ class UserSession:
         self.store = interface.store
         self.max_age = max_age
         self.clock = interface.clock
+        self._objects: dict[str, tuple[dict, object]] = {}
 
     # Signing in and out ----------------------------------------------------------------
 
@@ -91,13 +92,21 @@ class UserSession:
 
     @property
     def user(self) -> User | None:
-        record = self.session.get(_USER)
-        return User(**{**record, "groups": tuple(record["groups"])}) if record else None
+        return self._typed(_USER, lambda record: User(**{**record, "groups": tuple(record["groups"])}))
 
     @property
     def tokens(self) -> TokenSet | None:
-        data = self.session.get(_TOKENS)
-        return TokenSet.from_dict(data) if data else None
+        return self._typed(_TOKENS, TokenSet.from_dict)
+
+    def _typed(self, key: str, build):
+        """The stored record as an object, built once per record (records are replaced, never edited)."""
+        record = self.session.get(key)
+        if not record:
+            return None
+        cached = self._objects.get(key)
+        if cached is None or cached[0] is not record:
+            cached = self._objects[key] = (record, build(record))
+        return cached[1]
 
     @property
     def provider(self) -> str | None:

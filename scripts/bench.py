@@ -94,15 +94,20 @@ def run(args, rp, rp_url, idp_url, idp_log, pool, client, user) -> int:
     rounds = {name: [] for name in endpoints}
     for _ in range(args.rounds):
         for name, (url, headers) in endpoints.items():
-            rounds[name].append(_wrk(url, headers, args))
+            cpu_before = _cpu_seconds(rp.pid)
+            run = _wrk(url, headers, args)
+            run["cpu_us"] = (_cpu_seconds(rp.pid) - cpu_before) * 1e6 / run["requests"]
+            rounds[name].append(run)
     idp_calls = _idp_requests(idp_log) - idp_calls_before
     results = {name: _median(runs) for name, runs in rounds.items()}
     served = sum(run["requests"] for name, runs in rounds.items() if "api/me" in name for run in runs)
 
     bare = results["bare endpoint (GET /healthz)"]["rps"]
-    print(f"{'':32} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8}")
+    bare_cpu = results["bare endpoint (GET /healthz)"]["cpu_us"]
+    print(f"{'':32} {'requests/s':>11} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'app CPU/request':>16}")
     for name, result in results.items():
-        print(f"{name:32} {result['rps']:11.0f} {result['p50']:8.2f} {result['p99']:8.2f} {result['rps'] / bare:8.0%}")
+        print(f"{name:32} {result['rps']:11.0f} {result['p50']:8.2f} {result['p99']:8.2f} {result['rps'] / bare:8.0%} "
+              f"{result['cpu_us']:11.0f} us {bare_cpu / result['cpu_us']:4.0%}")
     print(f"\nIdP calls while serving {served} authenticated requests (after warm-up): {idp_calls} "
           f"({idp_calls / max(served, 1):.4f} per request)")
 

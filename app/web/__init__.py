@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.authz import authenticate_bearer
+from app.authz import identify_request
 
-from . import api, auth, errors, headers, health, pages, session_refresh
+from . import api, auth, errors, headers, health, pages
 from .csrf import csrf
 from .formatting import init_app as init_formatting
 
@@ -16,7 +16,6 @@ def init_app(app: Flask, https: bool) -> None:
     for blueprint in (auth.bp, pages.bp, api.bp, health.bp):
         app.register_blueprint(blueprint)
     errors.init_app(app)
-    app.before_request(authenticate_bearer)  # every /api/* route, whichever blueprint it is in
-    session_refresh.init_app(app)
+    app.before_request(identify_request)  # every route, whichever blueprint it is in
     headers.init_app(app, https)
     init_formatting(app)
