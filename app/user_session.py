@@ -23,7 +23,11 @@ from app.oidc.refresh import refresh_tokens
 from app.oidc.signin import PendingSignIn, SignIn
 from app.oidc.token_endpoint import TokenSet
 from app.oidc.user import User
-from app.sessions import ABSOLUTE_EXPIRY_KEY, ServerSideSession, ServerSideSessionInterface
+from app.sessions import (
+    ABSOLUTE_EXPIRY_KEY,
+    ServerSideSession,
+    ServerSideSessionInterface,
+)
 from app.sessions.interface import store_key
 
 #: Seconds a user may spend at the identity provider between /login and the callback.

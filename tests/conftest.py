@@ -17,7 +17,15 @@ from werkzeug.test import TestResponse
 
 from app import create_app
 from tests.support.clock import Clock
-from tests.support.cognito import ALICE, APP_BASE_URL, CLIENT_ID, CLIENT_SECRET, DISCOVERY_URL, FakeCognito, PoolUser
+from tests.support.cognito import (
+    ALICE,
+    APP_BASE_URL,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DISCOVERY_URL,
+    FakeCognito,
+    PoolUser,
+)
 
 #: Variables the app reads; a developer's own values must never leak into a test.
 _APP_VARIABLE = re.compile(r"^(OIDC_|COGNITO_|SESSION_|APP_|SECRET_KEY$|FLASK_|TRUSTED_PROXY|REQUESTS_CA_BUNDLE$)")

@@ -20,7 +20,7 @@ from config import CALLBACK_PATH, is_loopback_host
 from . import envfile
 from .aws import AWSError, cognito_client
 from .pools import discovery_settings
-from .provision import Blueprint, ProvisionError, Provisioner, hosted_ui_domain
+from .provision import Blueprint, Provisioner, ProvisionError, hosted_ui_domain
 
 #: Cognito's rule for domain prefixes: lower-case letters, digits and inner hyphens, no reserved words.
 _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

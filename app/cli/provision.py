@@ -229,7 +229,8 @@ class Provisioner:
                 self.say(f"app client {client_name}: not found")
             for client in clients:
                 self._do("delete", f"app client {client_name} ({client['ClientId']})",
-                         lambda: self.cognito.delete_user_pool_client(UserPoolId=pool_id, ClientId=client["ClientId"]))
+                         lambda client=client: self.cognito.delete_user_pool_client(
+                             UserPoolId=pool_id, ClientId=client["ClientId"]))
             if pool.get("Domain"):
                 self._do("delete", f"domain prefix {pool['Domain']}",
                          lambda: self.cognito.delete_user_pool_domain(UserPoolId=pool_id, Domain=pool["Domain"]))

@@ -15,7 +15,12 @@ from config import ProviderSettings, Settings
 
 from . import aws, pools
 from .findings import Finding, check, fail, note, ok
-from .provision import EXPLICIT_AUTH_FLOWS, IDENTITY_PROVIDERS, OAUTH_FLOWS, hosted_ui_domain
+from .provision import (
+    EXPLICIT_AUTH_FLOWS,
+    IDENTITY_PROVIDERS,
+    OAUTH_FLOWS,
+    hosted_ui_domain,
+)
 
 _SKIPPED = "app client settings not compared"
 

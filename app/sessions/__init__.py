@@ -1,6 +1,10 @@
 """Server-side session storage: SQLite by default; the store is chosen by SESSION_STORE_URL."""
 
-from .interface import ABSOLUTE_EXPIRY_KEY, ServerSideSession, ServerSideSessionInterface
+from .interface import (
+    ABSOLUTE_EXPIRY_KEY,
+    ServerSideSession,
+    ServerSideSessionInterface,
+)
 from .store import Entry, SessionStore, StoreUnavailable
 
 

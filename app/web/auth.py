@@ -8,15 +8,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from config import CALLBACK_PATH, is_loopback_host
 from app.events import log_event
-from app.oidc import OIDCError, InvalidCallback, Provider
+from app.oidc import InvalidCallback, OIDCError, Provider
 from app.oidc.signin import begin_sign_in, complete_sign_in
 from app.oidc.signout import logout_url, revoke_refresh_token
+from app.user_session import current_user_session
+from config import CALLBACK_PATH, is_loopback_host
 
 from .csrf import csrf
 from .return_to import safe_return_to
-from app.user_session import current_user_session
 
 bp = Blueprint("auth", __name__)
 

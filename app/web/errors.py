@@ -9,8 +9,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.wrappers import Response
 
-from app.events import log_event
 from app.authz import bearer_challenge, is_api_request, json_error, sign_in_redirect
+from app.events import log_event
 from app.oidc import OIDCError
 from app.oidc.errors import RefreshUnavailable, SessionEnded
 from app.sessions import StoreUnavailable

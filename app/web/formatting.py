@@ -27,9 +27,8 @@ def relative_time(epoch: float | None, now: float | None = None) -> str:
     seconds = abs(int(delta))
     if seconds < 60:
         return "in less than a minute" if delta >= 0 else "less than a minute ago"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            break
+    unit, size = next((unit, size) for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60))
+                      if seconds >= size)
     count = seconds // size
     text = f"{count} {unit}{'' if count == 1 else 's'}"
     return f"in {text}" if delta >= 0 else f"{text} ago"

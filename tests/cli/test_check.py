@@ -19,7 +19,13 @@ from app.cli.findings import Finding
 from app.cli.provision import Blueprint, Provisioner, client_settings
 from app.cli.registration import check_app_client
 from config import Settings
-from tests.support.cognito import APP_BASE_URL, CLIENT_ID, DISCOVERY_URL, JWKS_URI, REDIRECT_URI
+from tests.support.cognito import (
+    APP_BASE_URL,
+    CLIENT_ID,
+    DISCOVERY_URL,
+    JWKS_URI,
+    REDIRECT_URI,
+)
 
 PREFIX = "rp-test-app"
 HOSTED_UI = f"{PREFIX}.auth.eu-west-1.amazoncognito.com"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,18 +108,31 @@ def oidc_provider_env(op: Server) -> dict[str, str]:
     }
 
 
+@contextmanager
+def idp_and_rp(tmp: Path, start_idp, env_for) -> Iterator[tuple[Server, Server]]:
+    """An identity provider started for the app's URL, then the app configured by env_for(idp); both stopped after."""
+    rp_port = free_port()
+    idp = start_idp(tmp, f"http://127.0.0.1:{rp_port}")
+    try:
+        rp = start_rp(tmp, rp_port, env_for(idp))
+        try:
+            yield idp, rp
+        finally:
+            stop(rp.process)
+    finally:
+        stop(idp.process)
+
+
 @pytest.fixture
 def emulator_and_rp(tmp_path) -> Iterator[tuple[Server, Server]]:
-    rp_port = free_port()
-    emulator = start_emulator(tmp_path, f"http://127.0.0.1:{rp_port}")
-    try:
-        rp = start_rp(tmp_path, rp_port, emulator_env(emulator))
-    except Exception:
-        stop(emulator.process)
-        raise
-    yield emulator, rp
-    stop(rp.process)
-    stop(emulator.process)
+    with idp_and_rp(tmp_path, start_emulator, emulator_env) as servers:
+        yield servers
+
+
+@pytest.fixture
+def op_and_rp(tmp_path) -> Iterator[tuple[Server, Server]]:
+    with idp_and_rp(tmp_path, start_oidc_provider, oidc_provider_env) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")

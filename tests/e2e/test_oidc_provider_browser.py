@@ -12,25 +12,17 @@ import pytest
 
 from scripts.processes import free_port, stop
 from tests.e2e.conftest import (
-    DEMO_PASSWORD, DEMO_USER, emulator_env, oidc_provider_env, screenshot, start_emulator, start_oidc_provider,
+    DEMO_PASSWORD,
+    DEMO_USER,
+    emulator_env,
+    oidc_provider_env,
+    screenshot,
+    start_emulator,
+    start_oidc_provider,
     start_rp,
 )
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def op_and_rp(tmp_path):
-    rp_port = free_port()
-    op = start_oidc_provider(tmp_path, f"http://127.0.0.1:{rp_port}")
-    try:
-        rp = start_rp(tmp_path, rp_port, oidc_provider_env(op))
-    except Exception:
-        stop(op.process)
-        raise
-    yield op, rp
-    stop(rp.process)
-    stop(op.process)
 
 
 def sign_in_at_the_op(page, login: str) -> None:

@@ -7,7 +7,13 @@ import redis
 import requests
 
 from devidp.driver import sign_in
-from tests.e2e.conftest import DEMO_PASSWORD, DEMO_USER, emulator_env, start_emulator, start_rp
+from tests.e2e.conftest import (
+    DEMO_PASSWORD,
+    DEMO_USER,
+    emulator_env,
+    start_emulator,
+    start_rp,
+)
 from tests.support.servers import RedisServer, free_port, stop
 
 pytestmark = pytest.mark.e2e

@@ -12,8 +12,8 @@ from app.oidc import InvalidToken, Provider
 from app.oidc.provider import JWKS_REFETCH_INTERVAL
 from app.oidc.tokens import validate_id_token
 from config import Settings
-from tests.support.cognito import ALICE, CLIENT_ID, FakeCognito
 from tests.support.clock import Clock
+from tests.support.cognito import ALICE, CLIENT_ID, FakeCognito
 
 NONCE = "n-0S6_WzA2Mj"
 

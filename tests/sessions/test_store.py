@@ -13,7 +13,6 @@ from app.sessions.redis import RedisStore
 from app.sessions.sqlite import SQLiteStore
 from tests.support.servers import RedisServer
 
-
 #: Lifetimes short enough to watch expire in real time (both stores count real time).
 SHORT = 0.3
 

@@ -11,7 +11,14 @@ import requests
 import responses
 
 from tests.conftest import AuthActions, relative
-from tests.support.cognito import ALICE, CLIENT_ID, CLIENT_SECRET, DOMAIN, REDIRECT_URI, PoolUser
+from tests.support.cognito import (
+    ALICE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    DOMAIN,
+    REDIRECT_URI,
+    PoolUser,
+)
 
 TOKEN_ENDPOINT = f"{DOMAIN}/oauth2/token"
 USERINFO_ENDPOINT = f"{DOMAIN}/oauth2/userInfo"
