@@ -42,6 +42,12 @@ def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
     assert page.get_by_text("You are not signed in").is_visible()
     assert any(url.startswith(f"{emulator.url}/logout?client_id=") for url in requested)
 
+    callback = next(url for url in requested if "/oauth/v2/callback?" in url)
+    code = re.search(r"[?&]code=([^&]+)", callback).group(1)
+    log = rp.log_text()
+    assert '"event": "login_succeeded"' in log and '"event": "logout"' in log
+    assert code not in log and "code=" not in log and "/oauth/v2/callback" in log, "paths are logged, never the code"
+
     # The emulator's hosted-UI session ended too: signing in again asks for the password.
     page.get_by_role("main").get_by_role("link", name="Sign in with Cognito").click()
     page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
