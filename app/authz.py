@@ -22,7 +22,7 @@ from app.oidc import InvalidToken, OIDCError
 from app.oidc.errors import InsufficientScope, SessionEnded
 from app.oidc.tokens import unverified_issuer, validate_access_token
 from app.oidc.user import User
-from app.user_session import current_user_session
+from app.user_session import UserSession, current_user_session
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -100,7 +100,7 @@ def identify_request() -> Response | None:
     return None
 
 
-def _keep_fresh(user_session) -> None:
+def _keep_fresh(user_session: UserSession) -> None:
     provider = current_app.extensions["oidc_providers"].get(user_session.provider)
     if provider is None:
         user_session.sign_out()
