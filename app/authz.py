@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import abort, current_app, g, jsonify, redirect, request
+from flask import Flask, abort, current_app, g, jsonify, redirect, request
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
@@ -56,11 +56,12 @@ def is_api_request() -> bool:
 
 
 def _load_current_user() -> User | AnonymousUser:
-    if "current_user" not in g:
-        bearer = g.get("bearer")
-        user = bearer.user if bearer else current_user_session().user
-        g.current_user = user or ANONYMOUS
-    return g.current_user
+    request_globals = g._get_current_object()  # one context lookup instead of one per attribute
+    user = request_globals.get("current_user")
+    if user is None:
+        bearer = request_globals.get("bearer")
+        user = request_globals.current_user = (bearer.user if bearer else current_user_session().user) or ANONYMOUS
+    return user
 
 
 #: The signed-in user of this request (a User), or ANONYMOUS; `current_user.is_authenticated` tells.
@@ -96,16 +97,18 @@ def identify_request() -> Response | None:
         return None
     user_session = current_user_session()
     if user_session.signed_in:
-        _keep_fresh(user_session)
+        _keep_fresh(user_session, current_app._get_current_object())
     return None
 
 
-def _keep_fresh(user_session: UserSession) -> None:
-    provider = current_app.extensions["oidc_providers"].get(user_session.provider)
+def _keep_fresh(user_session: UserSession, app: Flask) -> None:
+    provider = app.extensions["oidc_providers"].get(user_session.provider)
     if provider is None:
         user_session.sign_out()
         raise SessionEnded(f"provider {user_session.provider!r} is no longer configured")
-    user_session.keep_fresh(provider, current_app.config["SETTINGS"].token_refresh_margin)
+    margin = app.config["SETTINGS"].token_refresh_margin
+    if user_session.refresh_due(margin):  # the common case needs no more than this comparison
+        user_session.keep_fresh(provider, margin)
 
 
 def _authenticate_bearer(header: str) -> Response | None:

@@ -126,11 +126,21 @@ class UserSession:
         return self.session.get(ABSOLUTE_EXPIRY_KEY)
 
     @property
+    def access_token_expires_at(self) -> float | None:
+        record = self.session.get(_TOKENS)
+        return record["expires_at"] if record else None
+
+    @property
     def idle_expires_at(self) -> float | None:
         """When the session ends if the user does nothing (the store entry's expiry)."""
         return self.session.expires_at
 
     # Keeping tokens fresh --------------------------------------------------------------
+
+    def refresh_due(self, margin: float) -> bool:
+        """Whether the access token expires within `margin` seconds."""
+        expires_at = self.access_token_expires_at
+        return expires_at is not None and expires_at - self.clock() <= margin
 
     def keep_fresh(self, provider: Provider, margin: float) -> None:
         """Refresh the tokens when the access token expires within `margin` seconds.
@@ -138,13 +148,13 @@ class UserSession:
         Raises SessionEnded when the provider refuses (the session is gone), and
         RefreshUnavailable when it cannot answer and the access token has expired.
         """
-        if not self._due(margin):
+        if not self.refresh_due(margin):
             return
         lock = "lock:refresh:" + store_key(self.session.sid)
         if self.store.add(lock, {"at": self.clock()}, ttl=2 * provider.timeout + 1):
             try:
                 self.interface.reload(self.session)  # another request may have refreshed before we locked
-                if self._due(margin):
+                if self.refresh_due(margin):
                     self._refresh(provider)
             finally:
                 self.store.delete(lock)
@@ -155,10 +165,6 @@ class UserSession:
             raise SessionEnded("another request ended the session")
         if self.tokens.expires_at <= self.clock():
             raise RefreshUnavailable("the access token expired and was not refreshed")
-
-    def _due(self, margin: float) -> bool:
-        tokens = self.tokens
-        return tokens is not None and tokens.expires_at - self.clock() <= margin
 
     def _refresh(self, provider: Provider) -> None:
         tokens, user = self.tokens, self.user
@@ -189,8 +195,11 @@ class UserSession:
 
 def current_user_session() -> UserSession:
     """This request's UserSession, made once per request."""
-    if "user_session" not in g:
-        settings = current_app.config["SETTINGS"]
-        g.user_session = UserSession(session._get_current_object(), current_app.session_interface,
-                                     settings.session_max_age)
-    return g.user_session
+    request_globals = g._get_current_object()  # one context lookup instead of one per attribute
+    user_session = request_globals.get("user_session")
+    if user_session is None:
+        app = current_app._get_current_object()
+        user_session = request_globals.user_session = UserSession(
+            session._get_current_object(), app.session_interface, app.config["SETTINGS"].session_max_age
+        )
+    return user_session

@@ -9,6 +9,7 @@ shared with the sign-in state and refresh locks.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 #: Session keys the interface itself reads: when set, the session ends at this epoch time.
 ABSOLUTE_EXPIRY_KEY = "absolute_expires_at"
 _TOUCH_AFTER = 60.0
+_VERIFIED_COOKIES = 4096
 
 
 def new_session_id() -> str:
@@ -47,7 +49,7 @@ class ServerSideSession(CallbackDict, SessionMixin):
             session.accessed = True
 
         super().__init__(data, on_update)
-        self.sid = sid or new_session_id()
+        self._sid = sid
         self.new = data is None
         self.modified = False
         self.accessed = False
@@ -57,11 +59,18 @@ class ServerSideSession(CallbackDict, SessionMixin):
         self.keep_cookie = False
         self.replaced_sid: str | None = None
 
+    @property
+    def sid(self) -> str:
+        """The session id, drawn when first needed: most requests without a cookie never need one."""
+        if self._sid is None:
+            self._sid = new_session_id()
+        return self._sid
+
     def regenerate(self) -> None:
         """Move the data to a fresh id (at sign-in), so an id known before sign-in is worthless."""
         if self.replaced_sid is None:
             self.replaced_sid = self.sid
-        self.sid = new_session_id()
+        self._sid = new_session_id()
         self.modified = True
 
     def keep(self) -> None:
@@ -77,22 +86,33 @@ class ServerSideSessionInterface(SessionInterface):
         # itsdangerous derives the signing key from the secret and salt on every call; derive it once.
         key = Signer(secret_key, salt="cognito-rp.session-id", digest_method=hashlib.sha256).derive_key()
         self.signer = Signer(key, key_derivation="none", digest_method=hashlib.sha256)
+        # A signature check depends only on the cookie and the key, so each cookie is checked (and
+        # its store key hashed) once per worker, not on every request (lru_cache: bounded, thread-safe).
+        self._session_ids = functools.lru_cache(maxsize=_VERIFIED_COOKIES)(self._verify)
 
     def open_session(self, app: Flask, request: Request) -> ServerSideSession:
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:
             return ServerSideSession()
-        try:
-            sid = self.signer.unsign(cookie).decode()
-        except (BadSignature, UnicodeDecodeError):
+        ids = self._session_ids(cookie)
+        if ids is None:
             log.warning("session cookie rejected: bad signature")
             return ServerSideSession()
-        entry = self.store.get(store_key(sid))
+        sid, key = ids
+        entry = self.store.get(key)
         if entry is None:
             return ServerSideSession(sid=sid)
         session = ServerSideSession(entry.value, sid=sid, expires_at=entry.expires_at)
-        self._touch(session)
+        self._touch(session, key)
         return session
+
+    def _verify(self, cookie: str) -> tuple[str, str] | None:
+        """The session id in a signed cookie and its store key, or None when the signature is wrong."""
+        try:
+            sid = self.signer.unsign(cookie).decode()
+        except (BadSignature, UnicodeDecodeError):
+            return None
+        return sid, store_key(sid)
 
     def save_session(self, app: Flask, session: ServerSideSession | None, response: Response) -> None:
         if session is None:  # opening it failed; the error handler answered already
@@ -113,7 +133,7 @@ class ServerSideSessionInterface(SessionInterface):
             session.expires_at = self.clock() + ttl
             self._set_cookie(app, session, response)
         if session.accessed:
-            response.vary.add("Cookie")
+            _vary_on_cookie(response)
 
     def commit(self, session: ServerSideSession) -> None:
         """Write the session now, mid-request (after a token refresh), so concurrent requests see it."""
@@ -135,14 +155,15 @@ class ServerSideSessionInterface(SessionInterface):
         remaining = absolute - self.clock() if isinstance(absolute, (int, float)) else self.idle_timeout
         return max(1.0, min(self.idle_timeout, remaining))
 
-    def _touch(self, session: ServerSideSession) -> None:
+    def _touch(self, session: ServerSideSession, key: str) -> None:
         """Slide the idle expiry without rewriting the data, at most once a minute (not a write per request)."""
-        ttl = self._ttl(session)
-        new_expiry = self.clock() + ttl
+        now = self.clock()
         touch_after = min(_TOUCH_AFTER, self.idle_timeout / 4)
-        if session.expires_at is not None and new_expiry - session.expires_at >= touch_after:
-            if self.store.touch(store_key(session.sid), ttl):
-                session.expires_at = new_expiry
+        if now + self.idle_timeout - session.expires_at < touch_after:
+            return  # the entry's expiry is recent enough (a TTL is never longer than the idle timeout)
+        ttl = self._ttl(session)
+        if now + ttl - session.expires_at >= touch_after and self.store.touch(key, ttl):
+            session.expires_at = now + ttl
 
     def _set_cookie(self, app: Flask, session: ServerSideSession, response: Response) -> None:
         absolute = session.get(ABSOLUTE_EXPIRY_KEY)
@@ -164,3 +185,9 @@ class ServerSideSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             path="/",
         )
+
+
+def _vary_on_cookie(response: Response) -> None:
+    """Vary: Cookie, as Flask's own sessions send. Appended as a field line of its own, which HTTP
+    combines with any Vary the view set (RFC 9110 5.3); response.vary would parse and rewrite it."""
+    response.headers.add("Vary", "Cookie")

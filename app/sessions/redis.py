@@ -8,13 +8,12 @@ StoreUnavailable (pages answer 503), and redis-py reconnects by itself once it i
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import redis
 
-from .store import Entry, SessionStore, StoreUnavailable
+from .store import Entry, SessionStore, StoreUnavailable, decode_value, encode_value
 
 _KEY_PREFIX = "cognito-rp:"
 
@@ -40,20 +39,20 @@ class RedisStore(SessionStore):
             raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
         if value is None or ttl_ms < 0:
             return None
-        return Entry(json.loads(value), time.time() + ttl_ms / 1000)
+        return Entry(decode_value(value), time.time() + ttl_ms / 1000)
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
-        self._call("set", _KEY_PREFIX + key, json.dumps(value), px=_milliseconds(ttl))
+        self._call("set", _KEY_PREFIX + key, encode_value(value), px=_milliseconds(ttl))
 
     def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
-        return bool(self._call("set", _KEY_PREFIX + key, json.dumps(value), px=_milliseconds(ttl), nx=True))
+        return bool(self._call("set", _KEY_PREFIX + key, encode_value(value), px=_milliseconds(ttl), nx=True))
 
     def touch(self, key: str, ttl: float) -> bool:
         return bool(self._call("pexpire", _KEY_PREFIX + key, _milliseconds(ttl)))
 
     def take(self, key: str) -> dict[str, Any] | None:
         value = self._call("getdel", _KEY_PREFIX + key)
-        return json.loads(value) if value is not None else None
+        return decode_value(value) if value is not None else None
 
     def delete(self, key: str) -> None:
         self._call("delete", _KEY_PREFIX + key)

@@ -7,7 +7,6 @@ connection is opened per process and thread, and never shared across a fork.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading
@@ -15,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .store import Entry, SessionStore, StoreUnavailable
+from .store import Entry, SessionStore, StoreUnavailable, decode_value, encode_value
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
@@ -57,14 +56,14 @@ class SQLiteStore(SessionStore):
         rows = self._execute(
             "SELECT value, expires_at FROM entries WHERE key = ? AND expires_at > ?", (key, self.clock())
         ).fetchall()
-        return Entry(json.loads(rows[0][0]), rows[0][1]) if rows else None
+        return Entry(decode_value(rows[0][0]), rows[0][1]) if rows else None
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         self._purge_now_and_then()
         self._execute(
             "INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
-            (key, json.dumps(value), self.clock() + ttl),
+            (key, encode_value(value), self.clock() + ttl),
         )
 
     def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
@@ -73,7 +72,7 @@ class SQLiteStore(SessionStore):
             "INSERT INTO entries (key, value, expires_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at "
             "WHERE entries.expires_at <= ?",
-            (key, json.dumps(value), now + ttl, now),
+            (key, encode_value(value), now + ttl, now),
         )
         return cursor.rowcount == 1
 
@@ -89,7 +88,7 @@ class SQLiteStore(SessionStore):
         rows = self._execute(
             "DELETE FROM entries WHERE key = ? AND expires_at > ? RETURNING value", (key, self.clock())
         ).fetchall()
-        return json.loads(rows[0][0]) if rows else None
+        return decode_value(rows[0][0]) if rows else None
 
     def delete(self, key: str) -> None:
         self._execute("DELETE FROM entries WHERE key = ?", (key,))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify
 from werkzeug.wrappers import Response
 
-from app.authz import current_user, login_required
+from app.authz import BearerIdentity, current_user, login_required
 from app.oidc.user import User
 from app.user_session import current_user_session
 
@@ -16,6 +16,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @login_required
 def me() -> Response:
     user = current_user._get_current_object()
+    bearer = g.get("bearer")
     return jsonify(
         sub=user.sub,
         username=user.username,
@@ -23,18 +24,18 @@ def me() -> Response:
         email_verified=user.email_verified,
         groups=list(user.groups),
         claims=dict(user.claims),
-        authenticated_by="bearer" if "bearer" in g else "session",
-        expires_at=_expiries(user),
+        authenticated_by="bearer" if bearer else "session",
+        expires_at=_expiries(user, bearer),
     )
 
 
-def _expiries(user: User) -> dict[str, int | None]:
-    if "bearer" in g:
-        return {"session": None, "access_token": g.bearer.expires_at, "id_token": None}
+def _expiries(user: User, bearer: BearerIdentity | None) -> dict[str, int | None]:
+    if bearer:
+        return {"session": None, "access_token": bearer.expires_at, "id_token": None}
     user_session = current_user_session()
     return {
         "session": _whole(user_session.idle_expires_at),
-        "access_token": _whole(user_session.tokens.expires_at),
+        "access_token": _whole(user_session.access_token_expires_at),
         "id_token": user.claims.get("exp"),
     }
 
