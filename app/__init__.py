@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import ConfigError, Settings
 
 from . import cli, events, web
+from .auth_records import AuthRecords
 from .oidc import Provider
 from .sessions import ServerSideSessionInterface, open_store
 
@@ -63,6 +64,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     )
     store = open_store(settings.session_store_url)
     app.extensions["session_store"] = store
+    app.extensions["auth_records"] = AuthRecords(store)
     app.session_interface = ServerSideSessionInterface(store, settings.secret_key, settings.session_idle_timeout)
     app.extensions["oidc_providers"] = {
         provider.alias: Provider(provider, settings.http_timeout) for provider in settings.providers

@@ -98,6 +98,7 @@ def identify_request() -> Response | None:
     user_session = current_user_session()
     if user_session.signed_in:
         _keep_fresh(user_session, current_app._get_current_object())
+        g.current_user = user_session.user
     return None
 
 
@@ -125,7 +126,7 @@ def _authenticate_bearer(header: str) -> Response | None:
     if provider is None:
         return bearer_challenge("invalid_token", "not a JWT from a configured issuer")
     try:
-        claims = validate_access_token(
+        validated = validate_access_token(
             provider, token, allowed_client_ids=settings.api_client_ids, required_scopes=settings.api_required_scopes
         )
     except InsufficientScope as error:
@@ -134,7 +135,8 @@ def _authenticate_bearer(header: str) -> Response | None:
         return bearer_challenge("invalid_token", error.detail)
     except OIDCError as error:  # the keys could not be fetched: the provider is down
         return json_error(503, error.code, error.message)
-    g.bearer = BearerIdentity(User.from_claims(claims), int(claims["exp"]))
+    g.bearer = BearerIdentity(validated.user, int(validated.claims["exp"]))
+    g.current_user = validated.user
     return None
 
 

@@ -2,9 +2,10 @@
 
 Pending sign-ins are stored apart from the session, under a key made of the session id and
 the state, so a callback is accepted only in the browser that started it, and only once
-(the store's atomic `take`). The session holds the user and the tokens, never sent to the
-browser, and keeps them fresh: one request per session refreshes, under a lock in the
-store, while concurrent requests of the same session wait for its result.
+(the store's atomic `take`). The session points at an immutable AuthRecord (the user and
+the tokens, never sent to the browser) and keeps it fresh: one request per session
+refreshes, under a lock in the store, while concurrent requests of the same session wait
+for its result.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask import current_app, g, session
 
+from app.auth_records import AuthRecord, AuthRecords
 from app.events import log_event
 from app.oidc import GrantRejected, InvalidToken, OIDCError, Provider
 from app.oidc.errors import RefreshUnavailable, SessionEnded
@@ -33,8 +35,10 @@ from app.sessions.interface import store_key
 #: Seconds a user may spend at the identity provider between /login and the callback.
 SIGN_IN_LIFETIME = 600
 _LOCK_POLL = 0.05
+#: Seconds a replaced record stays readable, for requests that loaded the session before a refresh.
+_REPLACED_RECORD_GRACE = 60
 
-_USER, _TOKENS, _PROVIDER, _SIGNED_IN_AT = "user", "tokens", "provider", "signed_in_at"
+_RECORD, _SIGNED_IN_AT = "auth_record", "signed_in_at"
 
 
 @dataclass(frozen=True)
@@ -44,13 +48,16 @@ class EndedSession:
 
 
 class UserSession:
-    def __init__(self, session: ServerSideSession, interface: ServerSideSessionInterface, max_age: float):
+    def __init__(self, session: ServerSideSession, interface: ServerSideSessionInterface, records: AuthRecords,
+                 max_age: float):
         self.session = session
         self.interface = interface
         self.store = interface.store
+        self.records = records
         self.max_age = max_age
         self.clock = interface.clock
-        self._objects: dict[str, tuple[dict, object]] = {}
+        self._record_id: str | None = None
+        self._record: AuthRecord | None = None
 
     # Signing in and out ----------------------------------------------------------------
 
@@ -69,52 +76,52 @@ class UserSession:
     def sign_in(self, result: SignIn) -> None:
         """Replace whatever the session held with the new user, under a new session id."""
         now = self.clock()
+        previous = self.session.get(_RECORD)
+        record_id = self.records.save(AuthRecord(result.provider, result.user, result.tokens), self.max_age)
+        if previous:
+            self.records.delete(previous)
         self.session.clear()
         self.session.regenerate()
-        self.session.update(
-            {
-                _PROVIDER: result.provider,
-                _USER: asdict(result.user),
-                _TOKENS: result.tokens.as_dict(),
-                _SIGNED_IN_AT: now,
-                ABSOLUTE_EXPIRY_KEY: now + self.max_age,
-            }
-        )
+        self.session.update({_RECORD: record_id, _SIGNED_IN_AT: now, ABSOLUTE_EXPIRY_KEY: now + self.max_age})
 
     def sign_out(self) -> EndedSession | None:
         """Forget the user now, for every request of this session; what the provider must still be told is returned."""
-        ended = EndedSession(self.session[_PROVIDER], self.tokens) if self.signed_in else None
+        record = self.record
+        ended = EndedSession(record.provider, record.tokens) if record else None
         self.store.delete(store_key(self.session.sid))
+        if self.session.get(_RECORD):
+            self.records.delete(self.session[_RECORD])
         self.session.clear()
         return ended
 
     # Reading ---------------------------------------------------------------------------
 
     @property
+    def record(self) -> AuthRecord | None:
+        """The session's current AuthRecord (looked up again only when the session points elsewhere)."""
+        record_id = self.session.get(_RECORD)
+        if record_id != self._record_id:
+            self._record_id, self._record = record_id, self.records.get(record_id) if record_id else None
+        return self._record
+
+    @property
     def signed_in(self) -> bool:
-        return _USER in self.session
+        return self.record is not None
 
     @property
     def user(self) -> User | None:
-        return self._typed(_USER, lambda record: User(**{**record, "groups": tuple(record["groups"])}))
+        record = self.record
+        return record.user if record else None
 
     @property
     def tokens(self) -> TokenSet | None:
-        return self._typed(_TOKENS, TokenSet.from_dict)
-
-    def _typed(self, key: str, build):
-        """The stored record as an object, built once per record (records are replaced, never edited)."""
-        record = self.session.get(key)
-        if not record:
-            return None
-        cached = self._objects.get(key)
-        if cached is None or cached[0] is not record:
-            cached = self._objects[key] = (record, build(record))
-        return cached[1]
+        record = self.record
+        return record.tokens if record else None
 
     @property
     def provider(self) -> str | None:
-        return self.session.get(_PROVIDER)
+        record = self.record
+        return record.provider if record else None
 
     @property
     def signed_in_at(self) -> float | None:
@@ -127,8 +134,8 @@ class UserSession:
 
     @property
     def access_token_expires_at(self) -> float | None:
-        record = self.session.get(_TOKENS)
-        return record["expires_at"] if record else None
+        record = self.record
+        return record.tokens.expires_at if record else None
 
     @property
     def idle_expires_at(self) -> float | None:
@@ -182,9 +189,11 @@ class UserSession:
             log_event("refresh_failed", logging.WARNING, provider=provider.alias, reason=error.code,
                       detail=error.detail, kept_until=int(tokens.expires_at))
             return
-        self.session[_TOKENS] = refreshed.tokens.as_dict()
-        self.session[_USER] = asdict(refreshed.user)
+        replaced = self.session[_RECORD]
+        lifetime = max(1.0, self.absolute_expires_at - self.clock())
+        self.session[_RECORD] = self.records.save(AuthRecord(provider.alias, refreshed.user, refreshed.tokens), lifetime)
         self.interface.commit(self.session)
+        self.records.retire(replaced, _REPLACED_RECORD_GRACE)
         log_event("refresh", provider=provider.alias, sub=user.sub)
 
     def _wait_for(self, lock: str, seconds: float) -> None:
@@ -200,6 +209,7 @@ def current_user_session() -> UserSession:
     if user_session is None:
         app = current_app._get_current_object()
         user_session = request_globals.user_session = UserSession(
-            session._get_current_object(), app.session_interface, app.config["SETTINGS"].session_max_age
+            session._get_current_object(), app.session_interface, app.extensions["auth_records"],
+            app.config["SETTINGS"].session_max_age,
         )
     return user_session

@@ -9,6 +9,9 @@ the token header or discovery says, `sub` must be a non-empty string, and Cognit
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from authlib.oidc.core import CodeIDToken
@@ -19,6 +22,7 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from .errors import InsufficientScope, InvalidToken
 from .provider import SIGNING_ALGORITHM, Provider
+from .user import User
 
 #: Seconds of clock difference tolerated between this host and the IdP for exp and iat.
 CLOCK_SKEW = 60
@@ -53,25 +57,34 @@ def validate_id_token(
     return dict(id_claims)
 
 
+@dataclass(frozen=True)
+class AccessToken:
+    """A validated access token: its claims (read-only) and the user they name, built once per token."""
+
+    claims: Mapping[str, Any]
+    user: User
+
+
 def validate_access_token(
     provider: Provider, token: str, *, allowed_client_ids: frozenset[str], required_scopes: frozenset[str]
-) -> dict[str, Any]:
+) -> AccessToken:
     """The claims of a valid access token for one of our clients, checked locally (no IdP call).
 
     Cognito access tokens carry `token_use: "access"` and `client_id`, and no `aud`. From
     another provider a JWT access token must say `token_use: "access"` or have the RFC 9068
     type `at+jwt`, so that an ID token is never taken for an access token.
     """
-    claims = provider.validated_access_tokens.get(token, provider.clock()) or _validate_access_token(provider, token)
+    validated = provider.validated_access_tokens.get(token, provider.clock()) or _validate_access_token(provider, token)
+    claims = validated.claims
     if claims.get("client_id") not in allowed_client_ids:
         raise InvalidToken("access token: issued to a client this API does not accept")
     granted = set(claims["scope"].split()) if isinstance(claims.get("scope"), str) else set()
     if not required_scopes <= granted:
         raise InsufficientScope(f"access token lacks scope {' '.join(sorted(required_scopes - granted))}")
-    return dict(claims)
+    return validated
 
 
-def _validate_access_token(provider: Provider, token: str) -> dict[str, Any]:
+def _validate_access_token(provider: Provider, token: str) -> AccessToken:
     """Signature, issuer, times and token_use; remembered until the token expires."""
     metadata = provider.metadata()
     verified = _verified_claims(provider, token)
@@ -91,8 +104,9 @@ def _validate_access_token(provider: Provider, token: str) -> dict[str, Any]:
     rfc9068 = not metadata.is_cognito and "token_use" not in claims and verified.header.get("typ") == "at+jwt"
     if not rfc9068:
         _check_token_use(claims, "access", required=True, what="access token")
-    provider.validated_access_tokens.put(token, claims, valid_until=claims["exp"] + CLOCK_SKEW)
-    return claims
+    validated = AccessToken(MappingProxyType(dict(claims)), User.from_claims(claims))
+    provider.validated_access_tokens.put(token, validated, valid_until=claims["exp"] + CLOCK_SKEW)
+    return validated
 
 
 def unverified_issuer(token: str) -> str | None:

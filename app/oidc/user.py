@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 #: Claims that Cognito's userinfo endpoint returns as the strings "true"/"false".
@@ -27,8 +28,8 @@ class User:
     email: str | None
     email_verified: bool | None
     groups: tuple[str, ...]
-    #: The ID token's claims, as validated.
-    claims: Mapping[str, Any] = field(default_factory=dict)
+    #: The ID token's claims, as validated; read-only, as one User serves many requests.
+    claims: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_authenticated(self) -> bool:
@@ -49,5 +50,14 @@ class User:
             email=merged.get("email") if isinstance(merged.get("email"), str) else None,
             email_verified=verified if isinstance(verified, bool) else None,
             groups=tuple(str(group) for group in groups) if isinstance(groups, list) else (),
-            claims=dict(id_claims),
+            claims=MappingProxyType(dict(id_claims)),
         )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"sub": self.sub, "username": self.username, "email": self.email, "email_verified": self.email_verified,
+                "groups": list(self.groups), "claims": dict(self.claims)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> User:
+        return cls(data["sub"], data["username"], data["email"], data["email_verified"], tuple(data["groups"]),
+                   MappingProxyType(dict(data["claims"])))

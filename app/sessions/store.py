@@ -8,8 +8,7 @@ disappear by themselves, and `take` is atomic so a sign-in state can be used onc
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -28,8 +27,7 @@ class StoreUnavailable(Exception):
     """The session store could not be reached or answered with an error."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     value: dict[str, Any]
     expires_at: float
 
