@@ -117,3 +117,10 @@ def test_a_session_store_that_is_down_answers_503_not_500(auth, app, client):
     assert page.status_code == 503 and "session store" in page.get_data(as_text=True)
     assert client.get("/login").status_code == 503
     assert client.get("/api/me").status_code == 503
+
+
+def test_answers_that_read_the_session_vary_on_cookie_and_others_do_not(auth, client):
+    anonymous = client.get("/healthz").headers
+    assert "Vary" not in anonymous and "Set-Cookie" not in anonymous
+    auth.sign_in()
+    assert client.get("/api/me").headers.get_all("Vary") == ["Cookie"]
