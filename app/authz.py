@@ -107,9 +107,7 @@ def _keep_fresh(user_session: UserSession, app: Flask) -> None:
     if provider is None:
         user_session.sign_out()
         raise SessionEnded(f"provider {user_session.provider!r} is no longer configured")
-    margin = app.config["SETTINGS"].token_refresh_margin
-    if user_session.refresh_due(margin):  # the common case needs no more than this comparison
-        user_session.keep_fresh(provider, margin)
+    user_session.keep_fresh(provider, app.config["SETTINGS"].token_refresh_margin)
 
 
 def _authenticate_bearer(header: str) -> Response | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass
 
 from flask import current_app, g, session
 
@@ -39,12 +38,6 @@ _LOCK_POLL = 0.05
 _REPLACED_RECORD_GRACE = 60
 
 _RECORD, _SIGNED_IN_AT = "auth_record", "signed_in_at"
-
-
-@dataclass(frozen=True)
-class EndedSession:
-    provider: str
-    tokens: TokenSet
 
 
 class UserSession:
@@ -84,13 +77,13 @@ class UserSession:
         self.session.regenerate()
         self.session.update({_RECORD: record_id, _SIGNED_IN_AT: now, ABSOLUTE_EXPIRY_KEY: now + self.max_age})
 
-    def sign_out(self) -> EndedSession | None:
-        """Forget the user now, for every request of this session; what the provider must still be told is returned."""
-        record = self.record
-        ended = EndedSession(record.provider, record.tokens) if record else None
+    def sign_out(self) -> AuthRecord | None:
+        """Forget the user now, for every request of this session; the ended record (whose provider
+        must still be told) is returned."""
+        ended = self.record
         self.store.delete(store_key(self.session.sid))
-        if self.session.get(_RECORD):
-            self.records.delete(self.session[_RECORD])
+        if self._record_id:
+            self.records.delete(self._record_id)
         self.session.clear()
         return ended
 
