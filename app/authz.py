@@ -90,10 +90,12 @@ def identify_request() -> Response | None:
     Returns a challenge response when a bearer token is bad. Raises SessionEnded or
     RefreshUnavailable when the session's tokens cannot be kept valid.
     """
-    header = request.headers.get("Authorization")
+    this_request = request._get_current_object()  # one context lookup instead of one per attribute
+    # The WSGI variable itself: request.headers would build its header view on every request.
+    header = this_request.environ.get("HTTP_AUTHORIZATION")
     if header is not None and is_api_request():
         return _authenticate_bearer(header)
-    if request.endpoint in _ANONYMOUS_ENDPOINTS:
+    if this_request.endpoint in _ANONYMOUS_ENDPOINTS:
         return None
     user_session = current_user_session()
     if user_session.signed_in:
@@ -166,7 +168,7 @@ def login_required(view: View) -> View:
 
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
+        if not _load_current_user().is_authenticated:
             return _unauthenticated()
         return view(*args, **kwargs)
 

@@ -6,12 +6,13 @@ from flask import Flask
 
 from app.authz import identify_request
 
-from . import api, auth, errors, headers, health, json_provider, pages
+from . import api, auth, errors, headers, health, json_provider, pages, request
 from .csrf import csrf
 from .formatting import init_app as init_formatting
 
 
 def init_app(app: Flask, https: bool) -> None:
+    request.init_app(app)
     json_provider.init_app(app)
     csrf.init_app(app)
     for blueprint in (auth.bp, pages.bp, api.bp, health.bp):

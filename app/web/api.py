@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
-from werkzeug.wrappers import Response
+from typing import Any
+
+from flask import Blueprint, g
 
 from app.authz import BearerIdentity, current_user, login_required
 from app.oidc.user import User
@@ -14,19 +15,19 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 @bp.get("/me")
 @login_required
-def me() -> Response:
+def me() -> dict[str, Any]:
     user = current_user._get_current_object()
     bearer = g.get("bearer")
-    return jsonify(
-        sub=user.sub,
-        username=user.username,
-        email=user.email,
-        email_verified=user.email_verified,
-        groups=list(user.groups),
-        claims=dict(user.claims),
-        authenticated_by="bearer" if bearer else "session",
-        expires_at=_expiries(user, bearer),
-    )
+    return {  # Flask answers a dict as JSON
+        "sub": user.sub,
+        "username": user.username,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "groups": list(user.groups),
+        "claims": dict(user.claims),
+        "authenticated_by": "bearer" if bearer else "session",
+        "expires_at": _expiries(user, bearer),
+    }
 
 
 def _expiries(user: User, bearer: BearerIdentity | None) -> dict[str, int | None]:
