@@ -3,6 +3,11 @@
 WAL mode lets readers run beside one writer; every statement is a single atomic
 transaction, and `take` uses DELETE … RETURNING so only one caller gets a value. A
 connection is opened per process and thread, and never shared across a fork.
+
+Reads are answered from what this process read before while the key's change marker
+(shared memory, see change_markers) says no write happened since: most requests then make
+no SQLite call. Every write goes through this class, which changes the marker after the
+write is committed; a row changed behind its back (the sqlite3 shell) may be seen late.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .change_markers import ChangeMarkers
 from .store import Entry, SessionStore, StoreUnavailable, decode_value, encode_value
 
 _SCHEMA = """
@@ -25,6 +31,8 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_expires_at ON entries (expires_at);
 """
 _PURGE_EVERY = 300.0
+#: Rows one process remembers; past that it starts again (cheaper than ordering by use).
+_REMEMBERED_READS = 4096
 
 
 class SQLiteStore(SessionStore):
@@ -34,11 +42,15 @@ class SQLiteStore(SessionStore):
         self.clock = clock
         self._local = threading.local()
         self._next_purge = 0.0
+        self._markers = ChangeMarkers(self.path.with_name(self.path.name + "-changes"))
+        #: key -> (its marker when read, stored value, expires_at)
+        self._read: dict[str, tuple[bytes, str, float]] = {}
 
     def _connection(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._markers.open()  # before any write, so that a committed write can always change its marker
             connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
@@ -46,17 +58,45 @@ class SQLiteStore(SessionStore):
             local.connection, local.pid = connection, os.getpid()
         return local.connection
 
+    def _marker_of(self, key: str) -> bytes:
+        try:
+            return self._markers.of(key)
+        except OSError as error:
+            raise self._unavailable(error) from error
+
+    def _changed(self, key: str | None = None) -> None:
+        """After a committed write of `key` (None: of many keys): every process's next read of it goes to the database."""
+        if key is None:
+            self._markers.all_changed()
+        else:
+            self._markers.changed(key)
+
     def _execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
         try:
             return self._connection().execute(sql, parameters)
-        except sqlite3.Error as error:
-            raise StoreUnavailable(f"SQLite session store {self.path}: {error}") from error
+        except (sqlite3.Error, OSError) as error:
+            raise self._unavailable(error) from error
+
+    def _unavailable(self, error: Exception) -> StoreUnavailable:
+        return StoreUnavailable(f"SQLite session store {self.path}: {error}")
 
     def get(self, key: str) -> Entry | None:
+        marker = self._marker_of(key)
+        now = self.clock()
+        remembered = self._read.get(key)
+        if remembered is not None and remembered[0] == marker:
+            _, stored, expires_at = remembered
+            return Entry(decode_value(stored), expires_at) if expires_at > now else None
         rows = self._execute(
-            "SELECT value, expires_at FROM entries WHERE key = ? AND expires_at > ?", (key, self.clock())
+            "SELECT value, expires_at FROM entries WHERE key = ? AND expires_at > ?", (key, now)
         ).fetchall()
-        return Entry(decode_value(rows[0][0]), rows[0][1]) if rows else None
+        if not rows:
+            return None
+        stored, expires_at = rows[0]
+        if len(self._read) >= _REMEMBERED_READS:
+            self._read.clear()
+        self._read[key] = (marker, stored, expires_at)  # decoded afresh on each read: callers may change it
+        return Entry(decode_value(stored), expires_at)
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         self._purge_now_and_then()
@@ -65,6 +105,7 @@ class SQLiteStore(SessionStore):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at",
             (key, encode_value(value), self.clock() + ttl),
         )
+        self._changed(key)
 
     def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         now = self.clock()
@@ -74,27 +115,40 @@ class SQLiteStore(SessionStore):
             "WHERE entries.expires_at <= ?",
             (key, encode_value(value), now + ttl, now),
         )
-        return cursor.rowcount == 1
+        added = cursor.rowcount == 1
+        if added:
+            self._changed(key)
+        return added
 
     def touch(self, key: str, ttl: float) -> bool:
         now = self.clock()
         cursor = self._execute(
             "UPDATE entries SET expires_at = ? WHERE key = ? AND expires_at > ?", (now + ttl, key, now)
         )
-        return cursor.rowcount == 1
+        touched = cursor.rowcount == 1
+        if touched:
+            self._changed(key)
+        return touched
 
     def take(self, key: str) -> dict[str, Any] | None:
         # fetchall() steps the statement to its end, so its implicit transaction commits now.
         rows = self._execute(
             "DELETE FROM entries WHERE key = ? AND expires_at > ? RETURNING value", (key, self.clock())
         ).fetchall()
-        return decode_value(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        self._changed(key)
+        return decode_value(rows[0][0])
 
     def delete(self, key: str) -> None:
-        self._execute("DELETE FROM entries WHERE key = ?", (key,))
+        if self._execute("DELETE FROM entries WHERE key = ?", (key,)).rowcount:
+            self._changed(key)
 
     def purge_expired(self) -> int:
-        return self._execute("DELETE FROM entries WHERE expires_at <= ?", (self.clock(),)).rowcount
+        purged = self._execute("DELETE FROM entries WHERE expires_at <= ?", (self.clock(),)).rowcount
+        if purged:
+            self._changed()
+        return purged
 
     def ping(self) -> None:
         self._execute("SELECT 1").fetchall()

@@ -1,0 +1,71 @@
+"""Markers in shared memory that every write changes, so a process can tell whether what it read is still current.
+
+Why this exists: Python's sqlite3 releases the GIL around every step of a statement. In a
+threaded gunicorn worker each release hands the GIL to another busy thread, and under load
+those handoffs, not SQLite itself, made a session read cost about ten times its 8 µs.
+Reading eight bytes of a memory map keeps the GIL, so a store can answer a read from what
+it read before, as long as the marker of that key has not changed since.
+
+The markers live in a small file next to the database, mapped by every process that opens
+it (gunicorn workers, other instances on the host, the CLI). Keys are spread over many
+markers by a stable hash, so a write makes only the reads of its own share of keys go back
+to the database. A marker is changed to fresh random bytes: no lock is needed, because any
+change, even two writers racing or a torn read, only ever makes a reader read again.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import threading
+import zlib
+from pathlib import Path
+
+MARKERS = 1024
+_WIDTH = 8
+
+
+class ChangeMarkers:
+    def __init__(self, path: Path):
+        self.path = path
+        self._map: mmap.mmap | None = None
+        self._opening = threading.Lock()
+
+    def of(self, key: str) -> bytes:
+        """The marker of `key` now: read it before reading the key, and keep it with what was read."""
+        start = _slot(key)
+        return self.open()[start:start + _WIDTH]
+
+    def changed(self, key: str) -> None:
+        """Call after a write of `key` is committed."""
+        start = _slot(key)
+        self.open()[start:start + _WIDTH] = os.urandom(_WIDTH)
+
+    def all_changed(self) -> None:
+        """Call after a write of many keys (a purge) is committed."""
+        self.open()[:] = os.urandom(MARKERS * _WIDTH)
+
+    def open(self) -> mmap.mmap:
+        """The shared markers, mapped on first use (OSError when the file cannot be made or mapped)."""
+        markers = self._map
+        if markers is None:
+            with self._opening:
+                if self._map is None:
+                    self._map = _map_file(self.path)
+                markers = self._map
+        return markers
+
+
+def _slot(key: str) -> int:
+    # crc32, not hash(): every process, and every instance sharing the file, must agree.
+    return zlib.crc32(key.encode()) % MARKERS * _WIDTH
+
+
+def _map_file(path: Path) -> mmap.mmap:
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if os.fstat(descriptor).st_size < MARKERS * _WIDTH:
+            os.ftruncate(descriptor, MARKERS * _WIDTH)  # two processes racing here both write zeros
+        return mmap.mmap(descriptor, MARKERS * _WIDTH)
+    finally:
+        os.close(descriptor)  # the mapping keeps the file

@@ -1,0 +1,143 @@
+"""The SQLite store answers repeated reads from memory, but never one that a write, in any process, has made stale."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+
+import pytest
+
+from app.sessions import StoreUnavailable
+from app.sessions.change_markers import MARKERS, ChangeMarkers
+from app.sessions.sqlite import SQLiteStore
+
+SHORT = 0.3
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "sessions.db"
+
+
+def sqlite_calls(store: SQLiteStore) -> list[str]:
+    """Record the statements this thread's connection runs from now on."""
+    statements: list[str] = []
+    store._connection().set_trace_callback(statements.append)
+    return statements
+
+
+def test_a_repeated_read_makes_no_sqlite_call(path):
+    store = SQLiteStore(path)
+    store.put("session:a", {"user": "alice"}, ttl=60)
+    store.get("session:a")
+    statements = sqlite_calls(store)
+    assert store.get("session:a").value == {"user": "alice"}
+    assert statements == []
+
+
+@pytest.mark.parametrize(
+    "write, expected",
+    [
+        (lambda other: other.delete("session:a"), None),
+        (lambda other: other.put("session:a", {"user": "bob"}, ttl=60), {"user": "bob"}),
+        (lambda other: other.take("session:a"), None),
+    ],
+    ids=["delete", "put", "take"],
+)
+def test_a_write_through_another_store_is_seen_at_once(path, write, expected):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)  # as two gunicorn workers have
+    reader.put("session:a", {"user": "alice"}, ttl=60)
+    assert reader.get("session:a").value == {"user": "alice"}
+    write(writer)
+    entry = reader.get("session:a")
+    assert (entry.value if entry else None) == expected
+
+
+def test_a_touch_elsewhere_is_seen_at_once(path):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)
+    reader.put("session:a", {}, ttl=60)
+    before = reader.get("session:a").expires_at
+    assert writer.touch("session:a", 600)
+    assert reader.get("session:a").expires_at > before + 500
+
+
+def test_an_add_elsewhere_is_seen_at_once(path):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)
+    reader.put("lock:a", {"owner": 1}, ttl=SHORT)
+    assert reader.get("lock:a").value == {"owner": 1}
+    time.sleep(SHORT + 0.1)
+    assert writer.add("lock:a", {"owner": 2}, ttl=60)
+    assert reader.get("lock:a").value == {"owner": 2}
+
+
+def test_a_remembered_entry_still_expires(path):
+    store = SQLiteStore(path)
+    store.put("session:a", {}, ttl=SHORT)
+    assert store.get("session:a") is not None
+    time.sleep(SHORT + 0.1)
+    assert store.get("session:a") is None
+
+
+def test_a_purge_elsewhere_is_seen_at_once(path, monkeypatch):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)
+    reader.put("session:a", {}, ttl=60)
+    reader.get("session:a")
+    writer.clock = lambda: time.time() + 120  # to the purging store, the entry has expired
+    assert writer.purge_expired() == 1
+    statements = sqlite_calls(reader)
+    assert reader.get("session:a") is None
+    assert statements, "the purge must send the reader back to the database"
+
+
+def test_changing_what_a_read_returned_does_not_change_the_next_read(path):
+    store = SQLiteStore(path)
+    store.put("session:a", {"groups": ["x"]}, ttl=60)
+    store.get("session:a").value["groups"].append("admins")
+    assert store.get("session:a").value == {"groups": ["x"]}
+
+
+def _delete_in_another_process(path: str) -> None:
+    SQLiteStore(path).delete("session:a")
+
+
+def test_a_delete_in_another_process_is_seen_at_once(path):
+    store = SQLiteStore(path)
+    store.put("session:a", {}, ttl=60)
+    assert store.get("session:a") is not None
+    process = multiprocessing.get_context("spawn").Process(target=_delete_in_another_process, args=(str(path),))
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    assert store.get("session:a") is None
+
+
+def test_a_write_sends_back_only_reads_of_keys_that_share_its_marker(path):
+    store = SQLiteStore(path)
+    keys = [f"session:{n}" for n in range(3)]
+    for key in keys:
+        store.put(key, {}, ttl=60)
+        store.get(key)
+    markers = ChangeMarkers(path.with_name(path.name + "-changes"))
+    markers.changed(keys[0])
+    statements = sqlite_calls(store)
+    for key in keys:
+        store.get(key)
+    assert len(statements) == 1
+
+
+def test_markers_are_spread_over_the_whole_file(tmp_path):
+    markers = ChangeMarkers(tmp_path / "changes")
+    before = {key: markers.of(key) for key in (f"session:{n}" for n in range(200))}
+    markers.changed("session:7")
+    changed = [key for key, marker in before.items() if markers.of(key) != marker]
+    assert "session:7" in changed and len(changed) <= 2  # 200 keys over 1024 markers rarely share one
+    assert (tmp_path / "changes").stat().st_size == MARKERS * 8
+
+
+def test_an_unusable_marker_file_raises_store_unavailable(path):
+    path.with_name(path.name + "-changes").mkdir()
+    store = SQLiteStore(path)
+    with pytest.raises(StoreUnavailable, match="sessions.db-changes"):
+        store.put("session:a", {}, ttl=60)
+    with pytest.raises(StoreUnavailable, match="sessions.db-changes"):
+        store.get("session:a")
