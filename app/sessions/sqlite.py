@@ -31,8 +31,9 @@ CREATE TABLE IF NOT EXISTS entries (
 CREATE INDEX IF NOT EXISTS entries_expires_at ON entries (expires_at);
 """
 _PURGE_EVERY = 300.0
-#: Rows one process remembers; past that it starts again (cheaper than ordering by use).
-_REMEMBERED_READS = 4096
+#: Rows one process remembers (session entries are a few hundred bytes, auth records a few kB:
+#: 10 MB at worst); past that it starts again, which is cheaper than ordering them by use.
+_REMEMBERED_READS = 2048
 
 
 class SQLiteStore(SessionStore):
