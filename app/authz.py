@@ -91,8 +91,7 @@ def identify_request() -> Response | None:
     RefreshUnavailable when the session's tokens cannot be kept valid.
     """
     this_request = request._get_current_object()  # one context lookup instead of one per attribute
-    # The WSGI variable itself: request.headers would build its header view on every request.
-    header = this_request.environ.get("HTTP_AUTHORIZATION")
+    header = this_request.headers.get("Authorization")
     if header is not None and is_api_request():
         return _authenticate_bearer(header)
     if this_request.endpoint in _ANONYMOUS_ENDPOINTS:

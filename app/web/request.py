@@ -28,9 +28,9 @@ def _parse_cookie_header(header: str) -> ImmutableMultiDict[str, str]:
 class AppRequest(Request):
     @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
-        # A WSGI environ holds one HTTP_COOKIE (servers join repeated headers), which is all
-        # that Werkzeug's `";".join(headers.getlist("Cookie"))` finds after walking the environ.
-        return _parse_cookie_header(self.environ.get("HTTP_COOKIE", ""))
+        # A WSGI environ holds one Cookie header (servers join repeated ones), which is all that
+        # Werkzeug's own `";".join(headers.getlist("Cookie"))` finds after walking the environ.
+        return _parse_cookie_header(self.headers.get("Cookie", ""))
 
 
 def init_app(app: Flask) -> None:
