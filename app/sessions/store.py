@@ -14,8 +14,9 @@ import orjson
 
 
 def encode_value(value: dict[str, Any]) -> str:
-    """The stored form of a value. orjson, because every request decodes its session (a few kB of
-    tokens and claims) and orjson does that several times faster than the json module."""
+    """The stored form of a value. orjson, because every request decodes its session entry and a
+    worker decodes each auth record (a few kB of tokens and claims) it reads, and orjson does that
+    several times faster than the json module."""
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

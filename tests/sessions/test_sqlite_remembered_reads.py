@@ -78,7 +78,7 @@ def test_a_remembered_entry_still_expires(path):
     assert store.get("session:a") is None
 
 
-def test_a_purge_elsewhere_is_seen_at_once(path, monkeypatch):
+def test_a_purge_elsewhere_is_seen_at_once(path):
     reader, writer = SQLiteStore(path), SQLiteStore(path)
     reader.put("session:a", {}, ttl=60)
     reader.get("session:a")
