@@ -1,8 +1,8 @@
 """The one owner of what this app keeps about a browser: pending sign-ins, the user, the tokens.
 
-Pending sign-ins are stored apart from the session, under a key made of the session id and
-the state, so a callback is accepted only in the browser that started it, and only once
-(the store's atomic `take`). The session points at an immutable AuthRecord (the user and
+Pending sign-ins are stored apart from the session, in a few slots keyed by the session id,
+so a callback is accepted only in the browser that started it, and only once (the store's
+atomic `take`). The session points at an immutable AuthRecord (the user and
 the tokens, never sent to the browser) and keeps it fresh: one request per session
 refreshes, under a lock in the store, while concurrent requests of the same session wait
 for its result.
@@ -11,7 +11,9 @@ for its result.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
+import secrets
 import time
 
 from flask import current_app, g, session
@@ -33,11 +35,14 @@ from app.sessions.interface import store_key
 
 #: Seconds a user may spend at the identity provider between /login and the callback.
 SIGN_IN_LIFETIME = 600
+#: Sign-ins one browser may have under way at once (a few tabs); a new one replaces the oldest.
+MAX_PENDING_SIGN_INS = 4
 _LOCK_POLL = 0.05
 #: Seconds a replaced record stays readable, for requests that loaded the session before a refresh.
 _REPLACED_RECORD_GRACE = 60
 
 _RECORD, _SIGNED_IN_AT = "auth_record", "signed_in_at"
+_STARTED_AT = "started_at"
 
 
 class UserSession:
@@ -54,17 +59,39 @@ class UserSession:
 
     # Signing in and out ----------------------------------------------------------------
 
-    def _pending_key(self, state: str) -> str:
-        return "login:" + hashlib.sha256(f"{self.session.sid}\n{state}".encode()).hexdigest()
+    def _pending_keys(self) -> list[str]:
+        """The store keys of this browser's pending sign-ins: a fixed number of slots, so a browser
+        hammering /login replaces its oldest sign-in instead of adding rows without limit."""
+        sid = self.session.sid
+        return ["login:" + hashlib.sha256(f"{sid}\n{slot}".encode()).hexdigest() for slot in range(MAX_PENDING_SIGN_INS)]
 
     def remember_pending(self, pending: PendingSignIn) -> None:
-        self.store.put(self._pending_key(pending.state), pending.as_dict(), SIGN_IN_LIFETIME)
-        self.session.keep()
+        value = {**pending.as_dict(), _STARTED_AT: self.clock()}
+        keys = self._pending_keys()
+        if not any(self.store.add(key, value, SIGN_IN_LIFETIME) for key in keys):
+            self.store.put(min(keys, key=self._pending_started_at), value, SIGN_IN_LIFETIME)
+        self.session.keep(SIGN_IN_LIFETIME)
+
+    def _pending_started_at(self, key: str) -> float:
+        entry = self.store.get(key)
+        return entry.value.get(_STARTED_AT, 0.0) if entry else float("-inf")
 
     def take_pending(self, state: str) -> PendingSignIn | None:
-        """The sign-in this browser started with `state`, removed so that it works once."""
-        data = self.store.take(self._pending_key(state))
-        return PendingSignIn.from_dict(data) if data else None
+        """The sign-in this browser started with `state`, removed so that it works once.
+
+        The store's atomic take decides between two callbacks racing with one state. Should a
+        newer sign-in of this browser replace the slot between the look-up and the take, both
+        are dropped: the user starts again.
+        """
+        for key in self._pending_keys():
+            entry = self.store.get(key)
+            if entry is not None and _same_state(entry.value, state):
+                taken = self.store.take(key)
+                if taken is None or not _same_state(taken, state):
+                    return None
+                del taken[_STARTED_AT]
+                return PendingSignIn.from_dict(taken)
+        return None
 
     def sign_in(self, result: SignIn) -> None:
         """Replace whatever the session held with the new user, under a new session id."""
@@ -79,9 +106,11 @@ class UserSession:
 
     def sign_out(self) -> AuthRecord | None:
         """Forget the user now, for every request of this session; the ended record (whose provider
-        must still be told) is returned."""
+        must still be told) is returned. The entry is deleted, never rewritten: no request that
+        loaded it earlier can bring it back (see ServerSideSession)."""
         ended = self.record
-        self.store.delete(store_key(self.session.sid))
+        if self.session.stored_sid is not None:
+            self.store.delete(store_key(self.session.stored_sid))
         if self._record_id:
             self.records.delete(self._record_id)
         self.session.clear()
@@ -151,13 +180,14 @@ class UserSession:
         if not self.refresh_due(margin):
             return
         lock = "lock:refresh:" + store_key(self.session.sid)
-        if self.store.add(lock, {"at": self.clock()}, ttl=2 * provider.timeout + 1):
+        owner = {"owner": secrets.token_urlsafe(16)}
+        if self.store.add(lock, owner, ttl=2 * provider.timeout + 1):
             try:
                 self.interface.reload(self.session)  # another request may have refreshed before we locked
                 if self.refresh_due(margin):
                     self._refresh(provider)
             finally:
-                self.store.delete(lock)
+                self.store.release(lock, owner)  # not a lock that outlived its TTL and is now another's
         else:
             self._wait_for(lock, provider.timeout + 1)
             self.interface.reload(self.session)
@@ -184,8 +214,12 @@ class UserSession:
             return
         replaced = self.session[_RECORD]
         lifetime = max(1.0, self.absolute_expires_at - self.clock())
-        self.session[_RECORD] = self.records.save(AuthRecord(provider.alias, refreshed.user, refreshed.tokens), lifetime)
-        self.interface.commit(self.session)
+        record_id = self.records.save(AuthRecord(provider.alias, refreshed.user, refreshed.tokens), lifetime)
+        self.session[_RECORD] = record_id
+        if not self.interface.commit(self.session):  # signed out by another request while we refreshed
+            self.records.delete(record_id)
+            self.session.clear()
+            raise SessionEnded("the session ended while its tokens were refreshed")
         self.records.retire(replaced, _REPLACED_RECORD_GRACE)
         log_event("refresh", provider=provider.alias, sub=user.sub)
 
@@ -193,6 +227,11 @@ class UserSession:
         deadline = time.monotonic() + seconds
         while self.store.get(lock) is not None and time.monotonic() < deadline:
             time.sleep(_LOCK_POLL)
+
+
+def _same_state(pending: dict, state: str) -> bool:
+    stored = pending.get("state")
+    return isinstance(stored, str) and hmac.compare_digest(stored.encode(), state.encode())
 
 
 def current_user_session() -> UserSession:

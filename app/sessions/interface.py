@@ -41,7 +41,14 @@ def store_key(session_id: str) -> str:
 
 
 class ServerSideSession(CallbackDict, SessionMixin):
-    """One browser's session data, loaded from the store under its id."""
+    """One browser's session data, loaded from the store under its id.
+
+    An entry is created only under an id drawn in this process (`add`); a session loaded
+    from the store is written back only while its entry still exists (`replace`). So once
+    an entry is deleted (sign-out, timeout), nothing can bring it back: not a request that
+    loaded it before the sign-out, nor one that presents the old cookie afterwards (it gets
+    a new id).
+    """
 
     def __init__(self, data: dict[str, Any] | None = None, sid: str | None = None, expires_at: float | None = None):
         def on_update(session: ServerSideSession) -> None:
@@ -50,14 +57,21 @@ class ServerSideSession(CallbackDict, SessionMixin):
 
         super().__init__(data, on_update)
         self._sid = sid
-        self.new = data is None
+        #: The id whose store entry this session was loaded from; None for a session new in this request.
+        self.stored_sid = sid
         self.modified = False
         self.accessed = False
         #: When the stored entry expires (idle or absolute, whichever is first); None if not stored.
         self.expires_at = expires_at
-        #: Set when the cookie must be sent although the session holds no data yet.
-        self.keep_cookie = False
+        #: Seconds an otherwise empty session is kept (see keep); 0 when it is not.
+        self.keep_for = 0.0
+        #: Set when the request's cookie named a session that no longer exists: the browser should forget it.
+        self.stale_cookie = False
         self.replaced_sid: str | None = None
+
+    @property
+    def new(self) -> bool:  # SessionMixin's flag: True unless loaded from the store
+        return self.stored_sid is None
 
     @property
     def sid(self) -> str:
@@ -68,14 +82,15 @@ class ServerSideSession(CallbackDict, SessionMixin):
 
     def regenerate(self) -> None:
         """Move the data to a fresh id (at sign-in), so an id known before sign-in is worthless."""
-        if self.replaced_sid is None:
-            self.replaced_sid = self.sid
+        if self.replaced_sid is None and self.stored_sid is not None:
+            self.replaced_sid = self.stored_sid
         self._sid = new_session_id()
         self.modified = True
 
-    def keep(self) -> None:
-        """Send the id cookie even while the session is empty: state stored elsewhere is bound to it."""
-        self.keep_cookie = True
+    def keep(self, seconds: float) -> None:
+        """Keep the session (and send its cookie) for at least `seconds`, even while it is empty:
+        state stored elsewhere (a pending sign-in) is bound to its id."""
+        self.keep_for = max(self.keep_for, seconds)
 
 
 class ServerSideSessionInterface(SessionInterface):
@@ -97,11 +112,11 @@ class ServerSideSessionInterface(SessionInterface):
         ids = self._session_ids(cookie)
         if ids is None:
             log.warning("session cookie rejected: bad signature")
-            return ServerSideSession()
+            return _forgetting_the_cookie(ServerSideSession())
         sid, key = ids
         entry = self.store.get(key)
-        if entry is None:
-            return ServerSideSession(sid=sid)
+        if entry is None:  # signed out, timed out or never stored: a new session, under a new id
+            return _forgetting_the_cookie(ServerSideSession())
         session = ServerSideSession(entry.value, sid=sid, expires_at=entry.expires_at)
         self._touch(session, key)
         return session
@@ -119,41 +134,60 @@ class ServerSideSessionInterface(SessionInterface):
             return
         if session.replaced_sid:
             self.store.delete(store_key(session.replaced_sid))
-        if not session:
-            if not session.new:
-                self.store.delete(store_key(session.sid))
-            if session.keep_cookie:
-                self._set_cookie(app, session, response)
-            elif not session.new:
+        if not session and not session.keep_for:
+            ended = session.stored_sid is not None and session.modified  # emptied in this request
+            if ended:
+                self.store.delete(store_key(session.stored_sid))
+            if ended or session.stale_cookie:
                 self._delete_cookie(app, response)
             return
-        if session.modified:
-            ttl = self._ttl(session)
-            self.store.put(store_key(session.sid), dict(session), ttl)
-            session.expires_at = self.clock() + ttl
+        if session.modified or self._must_extend(session):
+            if not self.commit(session):
+                self._delete_cookie(app, response)  # ended by another request meanwhile: it stays ended
+                return
             self._set_cookie(app, session, response)
         if session.accessed:
             _vary_on_cookie(response)
 
-    def commit(self, session: ServerSideSession) -> None:
-        """Write the session now, mid-request (after a token refresh), so concurrent requests see it."""
+    def commit(self, session: ServerSideSession) -> bool:
+        """Write the session now; also used mid-request (after a token refresh) so concurrent requests see it.
+
+        False, and nothing written, when the session was loaded from an entry that is gone.
+        """
         ttl = self._ttl(session)
-        self.store.put(store_key(session.sid), dict(session), ttl)
-        session.expires_at = self.clock() + ttl
-        session.modified = False
+        key = store_key(session.sid)
+        if session.sid == session.stored_sid:
+            written = self.store.replace(key, dict(session), ttl)
+        else:
+            written = self.store.add(key, dict(session), ttl)
+            if written:
+                session.stored_sid = session.sid
+        if written:
+            session.expires_at = self.clock() + ttl
+            session.modified = False
+        return written
+
+    def _must_extend(self, session: ServerSideSession) -> bool:
+        """A kept session is written when it is new or would expire before it has been kept long enough."""
+        if not session.keep_for:
+            return False
+        return session.new or session.expires_at is None or session.expires_at < self.clock() + session.keep_for
 
     def reload(self, session: ServerSideSession) -> None:
         """Replace the in-memory data with what the store holds now (another request may have written)."""
         entry = self.store.get(store_key(session.sid))
         dict.clear(session)
-        if entry is not None:
+        if entry is None:
+            session.stale_cookie = True
+        else:
             dict.update(session, entry.value)
             session.expires_at = entry.expires_at
 
     def _ttl(self, session: ServerSideSession) -> float:
         absolute = session.get(ABSOLUTE_EXPIRY_KEY)
-        remaining = absolute - self.clock() if isinstance(absolute, (int, float)) else self.idle_timeout
-        return max(1.0, min(self.idle_timeout, remaining))
+        if isinstance(absolute, (int, float)):
+            return max(1.0, min(self.idle_timeout, absolute - self.clock()))
+        return max(1.0, self.idle_timeout, session.keep_for)
 
     def _touch(self, session: ServerSideSession, key: str) -> None:
         """Slide the idle expiry without rewriting the data, at most once a minute (not a write per request)."""
@@ -185,6 +219,11 @@ class ServerSideSessionInterface(SessionInterface):
             samesite=self.get_cookie_samesite(app),
             path="/",
         )
+
+
+def _forgetting_the_cookie(session: ServerSideSession) -> ServerSideSession:
+    session.stale_cookie = True
+    return session
 
 
 def _vary_on_cookie(response: Response) -> None:

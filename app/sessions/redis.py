@@ -1,7 +1,8 @@
 """Redis session store (redis-py): sessions shared by every instance behind a load balancer.
 
 Each operation is one Redis command, atomic by itself: SET … PX for TTLs equal to the
-entry's lifetime, SET NX for locks, GETDEL for single-use sign-in state. Redis expires
+entry's lifetime, SET NX for locks (released by a compare-and-delete script), SET XX for
+session writes that must not recreate a deleted entry, GETDEL for single-use sign-in state. Redis expires
 entries on its own, so nothing needs purging. When Redis is down every call raises
 StoreUnavailable (pages answer 503), and redis-py reconnects by itself once it is back.
 """
@@ -16,6 +17,12 @@ import redis
 from .store import Entry, SessionStore, StoreUnavailable, decode_value, encode_value
 
 _KEY_PREFIX = "cognito-rp:"
+_RELEASE_IF_OWNER = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+    return redis.call('del', KEYS[1])
+end
+return 0
+"""
 
 
 class RedisStore(SessionStore):
@@ -24,6 +31,8 @@ class RedisStore(SessionStore):
         self.client = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, health_check_interval=30
         )
+        # Compare-and-delete in one step, as redis-py's own Lock releases (Redis has no such command).
+        self._release = self.client.register_script(_RELEASE_IF_OWNER)
 
     def _call(self, command: str, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -47,6 +56,9 @@ class RedisStore(SessionStore):
     def add(self, key: str, value: dict[str, Any], ttl: float) -> bool:
         return bool(self._call("set", _KEY_PREFIX + key, encode_value(value), px=_milliseconds(ttl), nx=True))
 
+    def replace(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+        return bool(self._call("set", _KEY_PREFIX + key, encode_value(value), px=_milliseconds(ttl), xx=True))
+
     def touch(self, key: str, ttl: float) -> bool:
         return bool(self._call("pexpire", _KEY_PREFIX + key, _milliseconds(ttl)))
 
@@ -56,6 +68,12 @@ class RedisStore(SessionStore):
 
     def delete(self, key: str) -> None:
         self._call("delete", _KEY_PREFIX + key)
+
+    def release(self, key: str, value: dict[str, Any]) -> bool:
+        try:
+            return bool(self._release(keys=[_KEY_PREFIX + key], args=[encode_value(value)]))
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
 
     def purge_expired(self) -> int:
         return 0  # Redis removes expired keys itself

@@ -121,6 +121,17 @@ class SQLiteStore(SessionStore):
             self._changed(key)
         return added
 
+    def replace(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+        now = self.clock()
+        cursor = self._execute(
+            "UPDATE entries SET value = ?, expires_at = ? WHERE key = ? AND expires_at > ?",
+            (encode_value(value), now + ttl, key, now),
+        )
+        replaced = cursor.rowcount == 1
+        if replaced:
+            self._changed(key)
+        return replaced
+
     def touch(self, key: str, ttl: float) -> bool:
         now = self.clock()
         cursor = self._execute(
@@ -144,6 +155,13 @@ class SQLiteStore(SessionStore):
     def delete(self, key: str) -> None:
         if self._execute("DELETE FROM entries WHERE key = ?", (key,)).rowcount:
             self._changed(key)
+
+    def release(self, key: str, value: dict[str, Any]) -> bool:
+        cursor = self._execute("DELETE FROM entries WHERE key = ? AND value = ?", (key, encode_value(value)))
+        released = cursor.rowcount == 1
+        if released:
+            self._changed(key)
+        return released
 
     def purge_expired(self) -> int:
         purged = self._execute("DELETE FROM entries WHERE expires_at <= ?", (self.clock(),)).rowcount

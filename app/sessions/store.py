@@ -49,6 +49,11 @@ class SessionStore(ABC):
         """Create the entry only if no live one exists; True when created (a lock primitive)."""
 
     @abstractmethod
+    def replace(self, key: str, value: dict[str, Any], ttl: float) -> bool:
+        """Rewrite a live entry only; False when it is gone. A write can then never bring back an
+        entry that another request deleted (a signed-out session stays signed out)."""
+
+    @abstractmethod
     def touch(self, key: str, ttl: float) -> bool:
         """Extend a live entry to ttl seconds from now without rewriting it; False if gone."""
 
@@ -59,6 +64,11 @@ class SessionStore(ABC):
     @abstractmethod
     def delete(self, key: str) -> None:
         """Remove the entry if present."""
+
+    @abstractmethod
+    def release(self, key: str, value: dict[str, Any]) -> bool:
+        """Remove the entry only while it still holds `value`: a lock is released by its owner alone,
+        never by a request whose own lock expired and was taken by another."""
 
     @abstractmethod
     def purge_expired(self) -> int:

@@ -81,18 +81,24 @@ def callback() -> Response:
 @bp.post("/logout")
 @csrf.exempt
 def logout() -> Response:
-    """Ends the session here, revokes the refresh token, then ends the provider's own session."""
+    """Ends the session here first, then revokes the refresh token and ends the provider's own session.
+
+    Neither of the last two may keep the user signed in: they are best effort, logged, and
+    without a provider to talk to the browser still leaves, for `/`.
+    """
     user_session = current_user_session()
-    if not user_session.signed_in:
-        return redirect("/")  # nothing to protect, nothing to end
+    if user_session.session.new:
+        return redirect("/")  # no session: nothing to protect, nothing to end
     csrf.protect()
     ended = user_session.sign_out()
-    provider = _providers().get(ended.provider)
-    destination = "/"
-    if provider is not None:
-        destination = _end_provider_session(provider, ended.tokens.refresh_token, ended.tokens.id_token) or "/"
+    if ended is None:
+        return redirect("/")
     log_event("logout", provider=ended.provider)
-    return redirect(destination)
+    provider = _providers().get(ended.provider)
+    if provider is None:
+        log_event("logout_redirect_failed", logging.WARNING, provider=ended.provider, reason="provider_removed")
+        return redirect("/")
+    return redirect(_end_provider_session(provider, ended.tokens.refresh_token, ended.tokens.id_token) or "/")
 
 
 def _end_provider_session(provider: Provider, refresh_token: str | None, id_token: str | None) -> str | None:
