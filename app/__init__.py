@@ -70,10 +70,12 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         provider.alias: Provider(provider, settings.http_timeout) for provider in settings.providers
     }
     if settings.trusted_proxy_count:
-        # Werkzeug's ProxyFix believes X-Forwarded-For/Proto/Host/Port only from as many hops as are
-        # configured. The redirect URI and the cookie's Secure flag come from APP_BASE_URL either way.
+        # Werkzeug's ProxyFix believes X-Forwarded-For/Proto/Port only from as many hops as are
+        # configured, and X-Forwarded-Host only when asked: an ALB passes a client's through
+        # untouched. The redirect URI and the cookie's Secure flag come from APP_BASE_URL either way.
         count = settings.trusted_proxy_count
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+        hosts = count if settings.trust_forwarded_host else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=hosts, x_port=count)
     events.init_app(app)
     web.init_app(app, https=https)
     return app

@@ -31,8 +31,7 @@ def refresh_tokens(provider: Provider, tokens: TokenSet, user: User) -> Refreshe
         )
         if claims["sub"] != user.sub:
             raise InvalidToken("refreshed ID token names another subject")
-        profile = {"email": user.email, "email_verified": user.email_verified, "username": user.username}
-        user = User.from_claims(claims, profile)
+        user = User.from_claims(claims, user.userinfo)  # userinfo is not asked again: what it added stays
     fresh = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=user.claims.get("exp"))
     return Refreshed(
         replace(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token, id_token=fresh.id_token or tokens.id_token),

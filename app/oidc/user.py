@@ -30,6 +30,9 @@ class User:
     groups: tuple[str, ...]
     #: The ID token's claims, as validated; read-only, as one User serves many requests.
     claims: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: What userinfo added beyond the ID token (custom attributes, a non-Cognito provider's
+    #: profile), kept apart so that nobody takes it for a signed claim.
+    userinfo: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_authenticated(self) -> bool:
@@ -51,13 +54,17 @@ class User:
             email_verified=verified if isinstance(verified, bool) else None,
             groups=tuple(str(group) for group in groups) if isinstance(groups, list) else (),
             claims=MappingProxyType(dict(id_claims)),
+            userinfo=MappingProxyType(
+                {name: value for name, value in normalise_claims(userinfo or {}).items() if name not in id_claims}
+            ),
         )
 
     def as_dict(self) -> dict[str, Any]:
         return {"sub": self.sub, "username": self.username, "email": self.email, "email_verified": self.email_verified,
-                "groups": list(self.groups), "claims": dict(self.claims)}
+                "groups": list(self.groups), "claims": dict(self.claims), "userinfo": dict(self.userinfo)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> User:
+        """A stored user; records written before userinfo was kept have none."""
         return cls(data["sub"], data["username"], data["email"], data["email_verified"], tuple(data["groups"]),
-                   MappingProxyType(dict(data["claims"])))
+                   MappingProxyType(dict(data["claims"])), MappingProxyType(dict(data.get("userinfo", {}))))

@@ -50,7 +50,10 @@ class SQLiteStore(SessionStore):
     def _connection(self) -> sqlite3.Connection:
         local = self._local
         if getattr(local, "pid", None) != os.getpid():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # The store holds live access tokens: its folder and files are the owner's alone. SQLite
+            # gives its -wal and -shm files the database file's permissions.
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
             self._markers.open()  # before any write, so that a committed write can always change its marker
             connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             connection.execute("PRAGMA journal_mode=WAL")

@@ -25,6 +25,7 @@ def me() -> dict[str, Any]:
         "email_verified": user.email_verified,
         "groups": list(user.groups),
         "claims": dict(user.claims),
+        "userinfo": dict(user.userinfo),  # from the userinfo endpoint, not signed by the provider
         "authenticated_by": "bearer" if bearer else "session",
         "expires_at": _expiries(user, bearer),
     }

@@ -41,8 +41,8 @@ def test_api_me_signed_out_is_401_json_with_a_challenge(client):
 def test_api_me_signed_in_describes_the_user(auth, client):
     auth.sign_in()
     me = client.get("/api/me").json
-    assert set(me) == {"sub", "username", "email", "email_verified", "groups", "claims", "authenticated_by",
-                       "expires_at"}
+    assert set(me) == {"sub", "username", "email", "email_verified", "groups", "claims", "userinfo",
+                       "authenticated_by", "expires_at"}
     assert me["authenticated_by"] == "session"
     assert me["claims"]["cognito:username"] == "alice"
     assert set(me["expires_at"]) == {"session", "access_token", "id_token"}
@@ -124,3 +124,24 @@ def test_answers_that_read_the_session_vary_on_cookie_and_others_do_not(auth, cl
     assert "Vary" not in anonymous and "Set-Cookie" not in anonymous
     auth.sign_in()
     assert client.get("/api/me").headers.get_all("Vary") == ["Cookie"]
+
+
+def test_claims_only_userinfo_has_are_shown_and_marked_as_from_userinfo(auth, client, idp):
+    """A custom attribute Cognito returns from userinfo only (or a non-Cognito profile) is part of the profile."""
+    idp.userinfo_overrides = {"custom:tenant": "acme", "email": "someone-else@example.com"}
+    auth.sign_in()
+    me = client.get("/api/me").json
+    assert me["userinfo"]["custom:tenant"] == "acme"
+    assert "custom:tenant" not in me["claims"], "userinfo claims are never mixed into the signed ID token claims"
+    assert "email" not in me["userinfo"] and me["email"] == "alice@example.com", "the ID token wins where both say"
+    page = client.get("/").get_data(as_text=True)
+    assert "From userinfo" in page and "custom:tenant" in page and "acme" in page
+
+
+def test_userinfo_claims_survive_a_token_refresh(auth, client, idp, clock):
+    idp.userinfo_overrides = {"custom:tenant": "acme"}
+    auth.sign_in()
+    clock.advance(3600 - 30)
+    me = client.get("/api/me").json
+    assert idp.grants_of_type("refresh_token") == 1
+    assert me["userinfo"]["custom:tenant"] == "acme"
