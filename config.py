@@ -89,8 +89,12 @@ class Settings:
     api_client_ids: frozenset[str]
     #: Scopes a bearer token must hold for /api/*.
     api_required_scopes: frozenset[str]
+    #: Names this API answers to in a bearer token's `aud`; RFC 9068 (`at+jwt`) tokens need one.
+    api_audience: frozenset[str]
     #: How many proxies (load balancer, CDN) stand in front and set X-Forwarded-*; 0 trusts none.
     trusted_proxy_count: int
+    #: Whether those proxies set X-Forwarded-Host (an ALB does not: a client's would pass through).
+    trust_forwarded_host: bool
 
     @property
     def provider(self) -> ProviderSettings:
@@ -127,7 +131,9 @@ class Settings:
             token_refresh_margin=reader.duration("TOKEN_REFRESH_MARGIN", "60s", allow_zero=True),
             api_client_ids=frozenset(reader.words("API_CLIENT_IDS") or [p.client_id for p in providers]),
             api_required_scopes=frozenset(reader.words("API_REQUIRED_SCOPES")),
+            api_audience=frozenset(reader.words("API_AUDIENCE")),
             trusted_proxy_count=reader.count("TRUSTED_PROXY_COUNT"),
+            trust_forwarded_host=reader.flag("TRUST_FORWARDED_HOST"),
         )
         if reader.problems:
             raise ConfigError(reader.problems)
@@ -384,6 +390,12 @@ class _Reader:
             self.problem(f"{name}={value!r} must be a whole number from 0 to 10.")
             return 0
         return int(value)
+
+    def flag(self, name: str) -> bool:
+        value = self.get(name).lower() or "false"
+        if value not in ("true", "false"):
+            self.problem(f"{name}={value!r} must be true or false.")
+        return value == "true"
 
     def words(self, name: str) -> list[str]:
         """A list separated by commas or spaces."""

@@ -9,6 +9,7 @@ views answer 401/403 JSON with an RFC 6750 `WWW-Authenticate` challenge.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -18,8 +19,9 @@ from flask import Flask, abort, current_app, g, jsonify, redirect, request
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
+from app.events import log_event
 from app.oidc import InvalidToken, OIDCError
-from app.oidc.errors import InsufficientScope, SessionEnded
+from app.oidc.errors import InsufficientScope, SessionEnded, TokenFault
 from app.oidc.tokens import unverified_issuer, validate_access_token
 from app.oidc.user import User
 from app.user_session import UserSession, current_user_session
@@ -37,6 +39,7 @@ class AnonymousUser:
     email_verified: bool | None = None
     groups: tuple[str, ...] = ()
     claims: Mapping[str, Any] = field(default_factory=dict)
+    userinfo: Mapping[str, Any] = field(default_factory=dict)
     is_authenticated: bool = False
 
 
@@ -45,10 +48,11 @@ ANONYMOUS = AnonymousUser()
 
 @dataclass(frozen=True)
 class BearerIdentity:
-    """A request authenticated by an access token: the user it names and when the token expires."""
+    """A request authenticated by an access token: the user it names, when the token expires, who issued it."""
 
     user: User
     expires_at: int
+    provider: str
 
 
 def is_api_request() -> bool:
@@ -68,13 +72,22 @@ def _load_current_user() -> User | AnonymousUser:
 current_user: User | AnonymousUser = LocalProxy(_load_current_user)  # type: ignore[assignment]
 
 
+#: RFC 6750 3: the characters an error_description may hold (printable ASCII but `"` and `\`).
+_DESCRIPTION_CHARACTERS = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
+
+
 def bearer_challenge(error: str | None = None, description: str | None = None, status: int = 401) -> Response:
-    """An RFC 6750 answer: 401 (or 403 for insufficient_scope) with its WWW-Authenticate header."""
+    """An RFC 6750 answer: 401 (or 403 for insufficient_scope) with its WWW-Authenticate header.
+
+    Callers pass descriptions chosen by the code (TokenFault), never text from the request;
+    other characters are dropped all the same, so the header is always well-formed.
+    """
     params = ['realm="api"']
     if error:  # RFC 6750 3.1: a request without credentials gets no error details in the challenge
         params.append(f'error="{error}"')
     if error and description:
-        params.append('error_description="{}"'.format(description.replace("\\", "").replace('"', "'")))
+        safe = "".join(character for character in description if character in _DESCRIPTION_CHARACTERS)
+        params.append(f'error_description="{safe}"')
     response = json_error(status, error or "unauthorized", description or "Sign in or send a bearer token.")
     response.headers["WWW-Authenticate"] = "Bearer " + ", ".join(params)
     return response
@@ -82,6 +95,9 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
 
 #: Endpoints that never need to know who is asking.
 _ANONYMOUS_ENDPOINTS = frozenset({"static", "health.healthz", "health.readyz"})
+#: Endpoints that read the session themselves and never refresh its tokens: signing in and out
+#: must work while the provider is down or refuses the refresh token.
+_SIGN_IN_ENDPOINTS = frozenset({"auth.login", "auth.callback", "auth.logout"})
 
 
 def identify_request() -> Response | None:
@@ -94,7 +110,7 @@ def identify_request() -> Response | None:
     header = this_request.headers.get("Authorization")
     if header is not None and is_api_request():
         return _authenticate_bearer(header)
-    if this_request.endpoint in _ANONYMOUS_ENDPOINTS:
+    if this_request.endpoint in _ANONYMOUS_ENDPOINTS or this_request.endpoint in _SIGN_IN_ENDPOINTS:
         return None
     user_session = current_user_session()
     if user_session.signed_in:
@@ -123,20 +139,33 @@ def _authenticate_bearer(header: str) -> Response | None:
         issuer = unverified_issuer(token)
         provider = next((p for p in providers if p.settings.issuer == issuer), None)
     if provider is None:
-        return bearer_challenge("invalid_token", "not a JWT from a configured issuer")
+        return _token_refused(InvalidToken("bearer token: not a JWT from a configured issuer",
+                                           fault=TokenFault.UNKNOWN_ISSUER))
     try:
         validated = validate_access_token(
-            provider, token, allowed_client_ids=settings.api_client_ids, required_scopes=settings.api_required_scopes
+            provider,
+            token,
+            allowed_client_ids=settings.api_client_ids,
+            required_scopes=settings.api_required_scopes,
+            audiences=settings.api_audience,
         )
-    except InsufficientScope as error:
+    except InsufficientScope as error:  # the scopes named come from API_REQUIRED_SCOPES, not from the token
+        log_event("bearer_refused", reason=error.code, detail=error.detail)
         return bearer_challenge("insufficient_scope", error.detail, 403)
     except InvalidToken as error:
-        return bearer_challenge("invalid_token", error.detail)
+        return _token_refused(error)
     except OIDCError as error:  # the keys could not be fetched: the provider is down
+        log_event("bearer_unverifiable", logging.WARNING, reason=error.code, detail=error.detail)
         return json_error(503, error.code, error.message)
-    g.bearer = BearerIdentity(validated.user, int(validated.claims["exp"]))
+    g.bearer = BearerIdentity(validated.user, int(validated.claims["exp"]), provider.alias)
     g.current_user = validated.user
     return None
+
+
+def _token_refused(error: InvalidToken) -> Response:
+    """401 invalid_token with the fault's fixed description; the detail (never the token) goes to the log."""
+    log_event("bearer_refused", reason=error.code, fault=error.fault.name, detail=error.detail)
+    return bearer_challenge("invalid_token", error.fault.value)
 
 
 def json_error(status: int, error: str, message: str) -> Response:
@@ -174,14 +203,22 @@ def login_required(view: View) -> View:
     return guarded  # type: ignore[return-value]
 
 
-def groups_required(*groups: str) -> Callable[[View], View]:
-    """Only for signed-in members of every one of `groups` (Cognito's cognito:groups); others get 403."""
+def groups_required(*groups: str, provider: str | None = None) -> Callable[[View], View]:
+    """Only for signed-in members of every one of `groups`; others get 403.
+
+    A group is a provider's: "admins" at one identity provider says nothing about "admins" at
+    another. The check counts the groups of one provider only: `provider` (an alias), by
+    default the first configured provider (the OIDC_* / COGNITO_* one). Cognito's groups are
+    its `cognito:groups` claim, another provider's its `groups` claim.
+    """
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         @login_required
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            missing = [group for group in groups if group not in current_user.groups]
+            wanted = provider or next(iter(current_app.extensions["oidc_providers"]))
+            held = current_user.groups if _current_provider() == wanted else ()
+            missing = [group for group in groups if group not in held]
             if missing:
                 return _forbidden(f"This needs membership of the group(s): {', '.join(missing)}.")
             return view(*args, **kwargs)
@@ -189,3 +226,9 @@ def groups_required(*groups: str) -> Callable[[View], View]:
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def _current_provider() -> str | None:
+    """The alias of the provider that authenticated this request."""
+    bearer = g.get("bearer")
+    return bearer.provider if bearer else current_user_session().provider

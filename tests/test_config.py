@@ -37,6 +37,12 @@ def test_defaults(environ, tmp_path):
     assert (s.session_idle_timeout, s.session_max_age) == (8 * 3600, 24 * 3600)
 
 
+def test_api_audience_is_a_list_and_empty_by_default(environ, tmp_path):
+    assert settings(environ, tmp_path).api_audience == frozenset()
+    s = settings(environ, tmp_path, API_AUDIENCE="https://api.example.com, urn:orders  urn:billing")
+    assert s.api_audience == {"https://api.example.com", "urn:orders", "urn:billing"}
+
+
 def test_the_discovery_url_is_derived_from_region_and_pool(environ, tmp_path):
     s = settings(environ, tmp_path, OIDC_DISCOVERY_URL=None, COGNITO_REGION="eu-west-1",
                  COGNITO_USER_POOL_ID="eu-west-1_TestPool1")

@@ -6,6 +6,8 @@ with `raise … from`, so views and error handlers deal with one hierarchy only.
 
 from __future__ import annotations
 
+from enum import Enum
+
 
 class OIDCError(Exception):
     """Base of every relying-party failure; `message` is safe to show, `detail` goes to the log."""
@@ -96,6 +98,25 @@ class GrantRejected(OIDCError):
     message = "This sign-in has expired or was already used. Please start again."
 
 
+class TokenFault(Enum):
+    """Why a token was refused, as a fixed phrase a client may be told (RFC 6750 `error_description`).
+
+    The phrases are chosen here, never built from the token: what a token says (a key id with
+    CR/LF, quotes or non-ASCII in it) must not reach a response header. Details go to the log.
+    """
+
+    MALFORMED = "the token is not a signed JWT"
+    UNKNOWN_ISSUER = "not a JWT from a configured issuer"
+    ALGORITHM = "only RS256 signatures are accepted"
+    SIGNATURE = "the signature does not verify with the issuer's keys"
+    EXPIRED = "the token has expired"
+    NOT_YET_VALID = "the token is issued in the future or not valid yet"
+    CLAIMS = "a required claim is missing or not valid"
+    NOT_ACCESS_TOKEN = "not an access token (token_use or typ)"
+    AUDIENCE = "the token is not meant for this API (aud)"
+    CLIENT = "issued to a client this API does not accept"
+
+
 class InvalidToken(OIDCError):
     """A token failed validation: signature, issuer, audience, expiry, nonce, hash or type."""
 
@@ -103,6 +124,10 @@ class InvalidToken(OIDCError):
     status = 403
     title = "Sign-in could not be verified"
     message = "The identity provider's answer could not be verified, so you were not signed in."
+
+    def __init__(self, detail: str = "", *, fault: TokenFault = TokenFault.CLAIMS):
+        super().__init__(detail)
+        self.fault = fault
 
 
 class InsufficientScope(OIDCError):

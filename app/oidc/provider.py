@@ -1,9 +1,9 @@
 """One OpenID provider as this app sees it: settings, discovered metadata, signing keys, OAuth client.
 
 Discovery is fetched on first use and cached, so the app starts while the IdP is down and
-works as soon as it is back. The JWKS is cached too; a token signed with a key id we do not
-know triggers one re-fetch, at most once a minute, so key rotation works without letting
-forged key ids hammer the IdP.
+works as soon as it is back; a failed fetch is not tried again for backoff.RETRY_INTERVAL
+seconds, so an outage does not cost the IdP one call per request. The JWKS has its own
+cache with a lifetime and rules for unknown key ids (app.oidc.signing_keys).
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.requests_client import OAuth2Session
-from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from config import ProviderSettings, is_loopback_host
 
+from .backoff import FailureBackoff
 from .errors import OIDCError, ProviderBadResponse, ProviderConfigurationError
 from .http import get_json
+from .signing_keys import SigningKeys
 from .token_cache import ValidatedTokens
 
 log = logging.getLogger(__name__)
 
-JWKS_REFETCH_INTERVAL = 60.0
 SIGNING_ALGORITHM = "RS256"
 _COGNITO_ISSUER_HOST = re.compile(r"^cognito-idp\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 
@@ -46,6 +46,8 @@ class ProviderMetadata:
     userinfo_endpoint: str | None
     revocation_endpoint: str | None
     end_session_endpoint: str | None
+    #: RFC 9207: the provider names itself (`iss`) in every authorization response.
+    authorization_response_iss: bool
 
     @property
     def is_cognito(self) -> bool:
@@ -72,6 +74,7 @@ class ProviderMetadata:
             userinfo_endpoint=_endpoint(document, "userinfo_endpoint"),
             revocation_endpoint=_endpoint(document, "revocation_endpoint"),
             end_session_endpoint=_endpoint(document, "end_session_endpoint"),
+            authorization_response_iss=document.get("authorization_response_iss_parameter_supported") is True,
         )
 
 
@@ -110,10 +113,12 @@ class Provider:
         # One connection pool per provider, shared by the short-lived OAuth2Session objects.
         self._adapter = requests.adapters.HTTPAdapter()
         self._http = self._mounted(requests.Session())
-        self._lock = threading.Lock()
+        # Held while discovery is fetched: one fetch at a time, the others wait for its result.
+        self._discovery_lock = threading.Lock()
+        self._discovery_backoff = FailureBackoff(lambda: self.clock())
         self._metadata: ProviderMetadata | None = None
-        self._keys: KeySet | None = None
-        self._keys_fetched_at = float("-inf")
+        # The clock is read through self: tests replace it after construction.
+        self._keys = SigningKeys(lambda: self.get_json(self.metadata().jwks_uri, "JWKS"), lambda: self.clock())
         #: Access tokens validated already (app.oidc.tokens fills it).
         self.validated_access_tokens = ValidatedTokens()
 
@@ -127,39 +132,32 @@ class Provider:
         return session
 
     def metadata(self) -> ProviderMetadata:
-        """The discovery document, fetched on first use; failures are not cached."""
-        if self._metadata is None:
-            with self._lock:
+        """The discovery document, fetched on first use; a failure is answered again until the back-off ends."""
+        metadata = self._metadata
+        if metadata is None:
+            with self._discovery_lock:
                 if self._metadata is None:
-                    document = self.get_json(self.settings.discovery_url, "discovery")
-                    self._metadata = ProviderMetadata.from_document(document, self.settings)
-        return self._metadata
+                    self._discovery_backoff.check()
+                    try:
+                        document = self.get_json(self.settings.discovery_url, "discovery")
+                        self._metadata = ProviderMetadata.from_document(document, self.settings)
+                    except OIDCError as error:
+                        self._discovery_backoff.failed(error)
+                        raise
+                metadata = self._metadata
+        return metadata
 
     def get_json(self, url: str, what: str, **kwargs: Any) -> dict[str, Any]:
         """GET a JSON object from one of the provider's endpoints, with the configured timeout."""
         return get_json(self._http, url, what, self.timeout, **kwargs)
 
-    def signing_keys(self, kid: str | None) -> KeySet:
-        """The JWKS, re-fetched (rate-limited) when it lacks the key id a token names."""
-        with self._lock:
-            keys = self._keys
-        if keys is None or (kid is not None and not _has_kid(keys, kid) and self._may_refetch_keys()):
-            keys = self._fetch_keys()
-        return keys
+    def signing_keys(self, kid: str | None, *, from_token_endpoint: bool = False) -> KeySet:
+        """The JWKS, fetched again when it expires or lacks `kid` (see app.oidc.signing_keys for when)."""
+        return self._keys.get(kid, from_token_endpoint=from_token_endpoint)
 
-    def _may_refetch_keys(self) -> bool:
-        return self.clock() - self._keys_fetched_at >= JWKS_REFETCH_INTERVAL
-
-    def _fetch_keys(self) -> KeySet:
-        document = self.get_json(self.metadata().jwks_uri, "JWKS")
-        keys = [key for key in document.get("keys", []) if isinstance(key, dict) and key.get("use", "sig") == "sig"]
-        try:
-            key_set = KeySet.import_key_set({"keys": keys})
-        except (JoseError, ValueError, TypeError) as error:
-            raise ProviderBadResponse(f"JWKS: keys cannot be read ({error})") from error
-        with self._lock:
-            self._keys, self._keys_fetched_at = key_set, self.clock()
-        return key_set
+    def keys_trusted_until(self, keys: KeySet) -> float:
+        """Until when a token verified with `keys` may be taken as verified."""
+        return self._keys.trusted_until(keys)
 
     def oauth_session(self, **kwargs: Any) -> OAuth2Session:
         """A fresh Authlib client for one exchange: Authlib's session object keeps per-exchange state."""
@@ -191,7 +189,3 @@ class Provider:
             return self.settings.cognito_domain
         parts = urlsplit(self.metadata().authorization_endpoint)
         return f"{parts.scheme}://{parts.netloc}"
-
-
-def _has_kid(keys: KeySet, kid: str) -> bool:
-    return any(key.kid == kid for key in keys)

@@ -66,12 +66,15 @@ def complete_sign_in(provider: Provider, pending: PendingSignIn, params: Mapping
 
     The caller has matched `pending` to the callback's state and to this browser.
     """
-    if "error" in params:
-        raise AuthorizationDenied(params["error"][:100], params.get("error_description", "")[:300])
     metadata = provider.metadata()
-    # RFC 9207: when the provider names itself in the response, it must be the one we asked.
+    # RFC 9207, for error responses too: when the provider names itself it must be the one we
+    # asked, and a provider that says it always does (discovery) must have.
     if "iss" in params and params["iss"] != metadata.issuer:
         raise InvalidCallback(f"callback iss {params['iss'][:200]!r} is not the issuer {metadata.issuer!r}")
+    if "iss" not in params and metadata.authorization_response_iss:
+        raise InvalidCallback("callback has no iss, which the provider's discovery says it always sends (RFC 9207)")
+    if "error" in params:
+        raise AuthorizationDenied(params["error"][:100], params.get("error_description", "")[:300])
     code = params.get("code")
     if not code:
         raise InvalidCallback("callback has no code")

@@ -2,8 +2,12 @@
 
 joserfc verifies the RS256 signature; Authlib's CodeIDToken checks iss, aud, azp, exp, iat,
 nonce and at_hash. This module adds what neither knows: only RS256 is accepted whatever
-the token header or discovery says, `sub` must be a non-empty string, and Cognito's
+the token header or discovery says, `sub` must be a non-empty string, an ID token names no
+audience but this client, an access token's `aud` must name this API, and Cognito's
 `token_use` must be "id" (required from Cognito, checked wherever the claim appears).
+
+Every refusal is an InvalidToken whose `fault` is a fixed phrase (safe for a response
+header) and whose `detail` (for the log) says more, without the token.
 """
 
 from __future__ import annotations
@@ -16,11 +20,12 @@ from typing import Any
 
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
-from joserfc.errors import JoseError
+from joserfc.errors import DecodeError, ExpiredTokenError, InvalidClaimError, InvalidPayloadError, JoseError
+from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 from joserfc.jwt import JWTClaimsRegistry
 
-from .errors import InsufficientScope, InvalidToken
+from .errors import InsufficientScope, InvalidToken, TokenFault
 from .provider import SIGNING_ALGORITHM, Provider
 from .user import User
 
@@ -34,9 +39,11 @@ def validate_id_token(
     """The claims of a valid ID token issued to this client, else InvalidToken.
 
     `nonce` is the sign-in's; None for an ID token from a refresh, which carries none.
+    ID tokens reach this app only in the token endpoint's answers (code exchange, refresh),
+    so a key id the cached JWKS lacks may always fetch it again: that is key rotation.
     """
     metadata = provider.metadata()
-    claims = _verified_claims(provider, id_token)
+    claims, _ = _verified_claims(provider, id_token, from_token_endpoint=True)
     client_id = provider.settings.client_id
     id_claims = CodeIDToken(
         claims.claims,
@@ -50,7 +57,12 @@ def validate_id_token(
     try:
         id_claims.validate(now=int(provider.clock()), leeway=CLOCK_SKEW)
     except (JoseError, ValueError, TypeError) as error:
-        raise InvalidToken(f"ID token: {error}") from error
+        raise InvalidToken(f"ID token: {error}", fault=_claims_fault(error)) from error
+    # OIDC Core 3.1.3.7 (3): refuse audiences not trusted besides ours; Authlib accepts them when azp is ours.
+    audiences = id_claims["aud"] if isinstance(id_claims["aud"], list) else [id_claims["aud"]]
+    if set(audiences) != {client_id}:
+        raise InvalidToken(f"ID token: aud names audiences besides this client ({len(audiences)} in all)",
+                           fault=TokenFault.AUDIENCE)
     if not isinstance(id_claims.get("sub"), str) or not id_claims["sub"]:
         raise InvalidToken("ID token: sub is missing or empty")
     _check_token_use(id_claims, "id", required=metadata.is_cognito, what="ID token")
@@ -66,18 +78,26 @@ class AccessToken:
 
 
 def validate_access_token(
-    provider: Provider, token: str, *, allowed_client_ids: frozenset[str], required_scopes: frozenset[str]
+    provider: Provider,
+    token: str,
+    *,
+    allowed_client_ids: frozenset[str],
+    required_scopes: frozenset[str],
+    audiences: frozenset[str],
 ) -> AccessToken:
     """The claims of a valid access token for one of our clients, checked locally (no IdP call).
 
     Cognito access tokens carry `token_use: "access"` and `client_id`, and no `aud`. From
     another provider a JWT access token must say `token_use: "access"` or have the RFC 9068
-    type `at+jwt`, so that an ID token is never taken for an access token.
+    type `at+jwt`, so that an ID token is never taken for an access token. `audiences` are
+    the names this API answers to (API_AUDIENCE): an RFC 9068 token must carry one in `aud`
+    (RFC 9068 section 4), and any token that has an `aud` must name one (RFC 7519 4.1.3).
     """
     validated = provider.validated_access_tokens.get(token, provider.clock()) or _validate_access_token(provider, token)
     claims = validated.claims
+    _check_audience(claims, audiences)
     if claims.get("client_id") not in allowed_client_ids:
-        raise InvalidToken("access token: issued to a client this API does not accept")
+        raise InvalidToken("access token: issued to a client this API does not accept", fault=TokenFault.CLIENT)
     granted = set(claims["scope"].split()) if isinstance(claims.get("scope"), str) else set()
     if not required_scopes <= granted:
         raise InsufficientScope(f"access token lacks scope {' '.join(sorted(required_scopes - granted))}")
@@ -85,9 +105,9 @@ def validate_access_token(
 
 
 def _validate_access_token(provider: Provider, token: str) -> AccessToken:
-    """Signature, issuer, times and token_use; remembered until the token expires."""
+    """Signature, issuer, times and token_use; remembered until the token expires or its key set does."""
     metadata = provider.metadata()
-    verified = _verified_claims(provider, token)
+    verified, keys = _verified_claims(provider, token, from_token_endpoint=False)
     claims = verified.claims
     registry = JWTClaimsRegistry(
         now=int(provider.clock()),
@@ -100,13 +120,29 @@ def _validate_access_token(provider: Provider, token: str) -> AccessToken:
     try:
         registry.validate(claims)
     except (JoseError, ValueError, TypeError) as error:
-        raise InvalidToken(f"access token: {error}") from error
+        raise InvalidToken(f"access token: {error}", fault=_claims_fault(error)) from error
     rfc9068 = not metadata.is_cognito and "token_use" not in claims and verified.header.get("typ") == "at+jwt"
     if not rfc9068:
         _check_token_use(claims, "access", required=True, what="access token")
     validated = AccessToken(MappingProxyType(dict(claims)), User.from_claims(claims))
-    provider.validated_access_tokens.put(token, validated, valid_until=claims["exp"] + CLOCK_SKEW)
+    valid_until = min(claims["exp"] + CLOCK_SKEW, provider.keys_trusted_until(keys))
+    provider.validated_access_tokens.put(token, validated, valid_until=valid_until)
     return validated
+
+
+def _check_audience(claims: Mapping[str, Any], audiences: frozenset[str]) -> None:
+    """An `aud` must name this API; only tokens with `token_use` (Cognito's, which carry no aud) may lack one.
+
+    Tokens without token_use got here as RFC 9068 `at+jwt`, for which `aud` is required.
+    """
+    aud = claims.get("aud")
+    if aud is None and "token_use" in claims:
+        return
+    named = [aud] if isinstance(aud, str) else aud if isinstance(aud, list) else []
+    if audiences.isdisjoint(name for name in named if isinstance(name, str)):
+        why = "API_AUDIENCE is not set" if not audiences else "it names none of API_AUDIENCE"
+        raise InvalidToken(f"access token: aud is {'missing' if aud is None else 'not for this API'} ({why})",
+                           fault=TokenFault.AUDIENCE)
 
 
 def unverified_issuer(token: str) -> str | None:
@@ -119,20 +155,37 @@ def unverified_issuer(token: str) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _verified_claims(provider: Provider, token: str) -> jwt.Token:
-    """Decode and verify the signature, with the key named by the header's kid."""
+def _verified_claims(provider: Provider, token: str, *, from_token_endpoint: bool) -> tuple[jwt.Token, KeySet]:
+    """Decode and verify the signature, with the key named by the header's kid; also the key set used."""
     try:
         header = extract_compact(token.encode()).protected
     except (JoseError, ValueError, TypeError, AttributeError) as error:
-        raise InvalidToken("token is not a compact JWS") from error
+        raise InvalidToken("token is not a compact JWS", fault=TokenFault.MALFORMED) from error
     if header.get("alg") != SIGNING_ALGORITHM:
-        raise InvalidToken(f"token is signed with alg {header.get('alg')!r}; only {SIGNING_ALGORITHM} is accepted")
+        raise InvalidToken(f"token is signed with alg {_shown(header.get('alg'))}; only {SIGNING_ALGORITHM} is accepted",
+                           fault=TokenFault.ALGORITHM)
     kid = header.get("kid")
-    keys = provider.signing_keys(kid if isinstance(kid, str) else None)
+    keys = provider.signing_keys(kid if isinstance(kid, str) else None, from_token_endpoint=from_token_endpoint)
     try:
-        return jwt.decode(token, keys, algorithms=[SIGNING_ALGORITHM])
+        return jwt.decode(token, keys, algorithms=[SIGNING_ALGORITHM]), keys
+    except (DecodeError, InvalidPayloadError) as error:
+        raise InvalidToken(f"token payload: {error.error}", fault=TokenFault.MALFORMED) from error
     except (JoseError, ValueError, TypeError) as error:
-        raise InvalidToken(f"token signature: {error}") from error
+        reason = error.error if isinstance(error, JoseError) else type(error).__name__
+        raise InvalidToken(f"token signature: {reason} (kid {_shown(kid)})", fault=TokenFault.SIGNATURE) from error
+
+
+def _claims_fault(error: Exception) -> TokenFault:
+    if isinstance(error, ExpiredTokenError):
+        return TokenFault.EXPIRED
+    if isinstance(error, InvalidClaimError) and error.claim in ("iat", "nbf"):
+        return TokenFault.NOT_YET_VALID
+    return TokenFault.CLAIMS
+
+
+def _shown(value: object) -> str:
+    """A header value from a token, for a log line: quoted, escaped (no CR/LF) and cut short."""
+    return ascii(value)[:80]
 
 
 def _check_token_use(claims: dict[str, Any], expected: str, *, required: bool, what: str) -> None:
@@ -140,4 +193,5 @@ def _check_token_use(claims: dict[str, Any], expected: str, *, required: bool, w
     if token_use is None and not required:
         return
     if token_use != expected:
-        raise InvalidToken(f"{what}: token_use is {token_use!r}, expected {expected!r}")
+        raise InvalidToken(f"{what}: token_use is {_shown(token_use)}, expected {expected!r}",
+                           fault=TokenFault.NOT_ACCESS_TOKEN if expected == "access" else TokenFault.CLAIMS)

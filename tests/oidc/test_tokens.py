@@ -9,7 +9,6 @@ from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
 from app.oidc import InvalidToken, Provider
-from app.oidc.provider import JWKS_REFETCH_INTERVAL
 from app.oidc.tokens import validate_id_token
 from config import Settings
 from tests.support.clock import Clock
@@ -77,9 +76,16 @@ def test_a_small_clock_skew_is_tolerated(idp, provider):
     assert validate_id_token(provider, token, nonce=NONCE, access_token=access_token)["sub"] == ALICE.sub
 
 
-def test_several_audiences_with_our_azp_are_accepted(idp, provider):
+def test_several_audiences_are_refused_even_with_our_azp(idp, provider):
+    """OIDC Core 3.1.3.7 (3): audiences besides ours are not trusted; Authlib alone accepts them when azp is ours."""
     token, access_token = id_token(idp, aud=[CLIENT_ID, "api"], azp=CLIENT_ID)
-    assert validate_id_token(provider, token, nonce=NONCE, access_token=access_token)["azp"] == CLIENT_ID
+    with pytest.raises(InvalidToken, match="audiences besides this client"):
+        validate_id_token(provider, token, nonce=NONCE, access_token=access_token)
+
+
+def test_our_client_as_the_only_audience_in_a_list_is_accepted(idp, provider):
+    token, access_token = id_token(idp, aud=[CLIENT_ID], azp=CLIENT_ID)
+    assert validate_id_token(provider, token, nonce=NONCE, access_token=access_token)["aud"] == [CLIENT_ID]
 
 
 def test_token_use_is_optional_for_providers_other_than_cognito(idp, environ, tmp_path, clock):
@@ -137,30 +143,15 @@ def test_garbage_is_refused(idp, provider, garbage):
         validate_id_token(provider, garbage, nonce=NONCE, access_token=None)
 
 
-def test_an_unknown_kid_refetches_the_jwks_once_so_rotation_works(idp, provider, clock):
+def test_an_unknown_kid_in_an_id_token_refetches_the_jwks_at_once_so_rotation_works(idp, provider):
+    """ID tokens come from the token endpoint: a new kid is fetched without waiting, even right after a fetch."""
     token, access_token = id_token(idp)
     validate_id_token(provider, token, nonce=NONCE, access_token=access_token)
     rotated = RSAKey.generate_key(2048, parameters={"kid": "test-key-2"}, private=True)
     idp.jwks_keys = [idp.key, rotated]
     idp.signing_key = rotated
-    clock.now += JWKS_REFETCH_INTERVAL
     token, access_token = id_token(idp)
     assert validate_id_token(provider, token, nonce=NONCE, access_token=access_token)["sub"] == ALICE.sub
-    assert _jwks_fetches(idp) == 2
-
-
-def test_jwks_refetches_are_rate_limited(idp, provider, clock):
-    token, access_token = id_token(idp)
-    validate_id_token(provider, token, nonce=NONCE, access_token=access_token)
-    idp.id_token_header = {"alg": "RS256", "kid": "forged-kid"}
-    for _ in range(5):
-        forged, _ = id_token(idp)
-        with pytest.raises(InvalidToken):
-            validate_id_token(provider, forged, nonce=NONCE, access_token=None)
-    assert _jwks_fetches(idp) == 1
-    clock.now += JWKS_REFETCH_INTERVAL
-    with pytest.raises(InvalidToken):
-        validate_id_token(provider, forged, nonce=NONCE, access_token=None)
     assert _jwks_fetches(idp) == 2
 
 

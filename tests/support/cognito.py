@@ -117,8 +117,6 @@ class FakeCognito:
         #: Lifetime of the access and ID tokens issued, and the clock they are issued by.
         self.token_lifetime = 3600
         self.clock = time.time
-        #: Seconds the token endpoint takes to answer a refresh, to let concurrent requests overlap.
-        self.refresh_delay = 0.0
 
     def install(self) -> FakeCognito:
         pool = self.pool
@@ -128,6 +126,14 @@ class FakeCognito:
         self.mock.add_callback(responses.GET, f"{pool.domain}/oauth2/userInfo", callback=self._userinfo)
         self.mock.add_callback(responses.POST, f"{pool.domain}/oauth2/revoke", callback=self._revoke)
         return self
+
+    def serve_jwks(self, callback=None) -> None:
+        """Answer JWKS requests with `callback(request, usual)`, where `usual(request)` is the normal answer.
+
+        For a JWKS endpoint that is slow or down; without a callback the normal answer is restored.
+        """
+        answer = self._jwks if callback is None else (lambda request: callback(request, self._jwks))
+        self.mock.replace(responses.CallbackResponse(responses.GET, self.pool.jwks_uri, callback=answer))
 
     # Front channel -----------------------------------------------------------------------
 
@@ -169,7 +175,6 @@ class FakeCognito:
                 return 400, {}, json.dumps({"error": "invalid_grant"})
             answer = self.issue(grant.user, nonce=grant.nonce, scope=grant.scope, with_refresh=True)
         elif form.get("grant_type") == "refresh_token":
-            time.sleep(self.refresh_delay)
             user = self.refresh_tokens.get(form.get("refresh_token", ""))
             if user is None:
                 return 400, {}, json.dumps({"error": "invalid_grant"})

@@ -16,6 +16,7 @@ from tests.support.cognito import (
     CLIENT_ID,
     CLIENT_SECRET,
     DOMAIN,
+    ISSUER,
     REDIRECT_URI,
     PoolUser,
 )
@@ -245,3 +246,39 @@ def test_no_token_code_or_secret_reaches_the_log(auth, client, idp, caplog):
     assert answer is not None
     for secret in secrets_seen:
         assert secret not in logged
+
+
+# RFC 9207: a provider whose discovery says it always names itself must have ----------------------
+
+
+def _always_sends_iss(idp) -> None:
+    idp.document = {**idp.document, "authorization_response_iss_parameter_supported": True}
+
+
+def test_a_callback_without_iss_is_refused_when_discovery_says_it_is_always_sent(auth, client, idp):
+    _always_sends_iss(idp)
+    response = client.get(relative(auth.callback_url()))
+    assert response.status_code == 400 and "not valid" in response.get_data(as_text=True)
+    assert not idp.token_requests
+    assert not signed_in(client)
+
+
+def test_an_error_callback_without_iss_is_refused_too_when_discovery_says_it_is_always_sent(auth, client, idp):
+    _always_sends_iss(idp)
+    state = parse_qs(auth.start().headers["Location"].split("?", 1)[1])["state"][0]
+    response = client.get("/oauth/v2/callback?" + urlencode({"error": "access_denied", "state": state}))
+    assert response.status_code == 400 and "Sign-in link not valid" in response.get_data(as_text=True)
+
+
+def test_a_callback_with_the_issuer_signs_in_when_discovery_says_it_is_always_sent(auth, client, idp):
+    _always_sends_iss(idp)
+    response = client.get(relative(auth.callback_url()) + "&" + urlencode({"iss": ISSUER}))
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_an_id_token_with_another_audience_besides_ours_is_refused(auth, client, idp):
+    """OIDC Core 3.1.3.7 (3): even with azp naming this client, an audience we do not trust is refused."""
+    idp.id_token_overrides = {"aud": [CLIENT_ID, "another-client"], "azp": CLIENT_ID}
+    response = auth.sign_in()
+    assert response.status_code == 403 and "could not be verified" in response.get_data(as_text=True)
+    assert not signed_in(client)

@@ -10,6 +10,7 @@ import pytest
 import requests
 import responses
 
+from app.oidc.backoff import RETRY_INTERVAL
 from tests.conftest import relative
 from tests.support.cognito import CLIENT_ID, DISCOVERY_URL, DOMAIN, REDIRECT_URI
 
@@ -111,12 +112,14 @@ def test_an_idp_that_is_down_or_broken_gets_a_clear_page_and_no_session(client, 
     assert [r for r in caplog.records if getattr(r, "event", None) == "login_failed"]
 
 
-def test_login_works_once_the_idp_is_back(client, idp):
+def test_login_works_once_the_idp_is_back(client, idp, clock):
     idp.mock.remove(responses.GET, DISCOVERY_URL)
     idp.mock.add(responses.GET, DISCOVERY_URL, body=requests.ConnectionError("refused"))
     assert client.get("/login").status_code == 502
     idp.mock.remove(responses.GET, DISCOVERY_URL)
     idp.mock.add(responses.GET, DISCOVERY_URL, json=idp.document)
+    assert client.get("/login").status_code == 502, "a failed discovery is not tried again at once"
+    clock.advance(RETRY_INTERVAL)
     assert authorization_params(client.get("/login"))["client_id"] == CLIENT_ID
 
 

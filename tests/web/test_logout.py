@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,10 +14,22 @@ from tests.conftest import AuthActions, csrf_token_of
 from tests.support.cognito import CLIENT_ID, CLIENT_SECRET, DOMAIN
 
 REVOKE_ENDPOINT = f"{DOMAIN}/oauth2/revoke"
+BASIC_AUTHENTICATION = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
 
 
 def signed_in(client) -> bool:
     return client.get("/api/me").status_code == 200
+
+
+def revocations_sent_to(idp, endpoint: str) -> list[tuple[dict[str, list[str]], str | None]]:
+    """What each revocation request to `endpoint` carried: its form, and its Authorization header."""
+    return [(parse_qs(call.request.body), call.request.headers.get("Authorization"))
+            for call in idp.mock.calls if call.request.url == endpoint]
+
+
+def revocation_of(refresh_token: str) -> tuple[dict[str, list[str]], str]:
+    """The one request a revocation must be: the refresh token, with the client's id and secret (HTTP Basic)."""
+    return {"token": [refresh_token], "token_type_hint": ["refresh_token"]}, BASIC_AUTHENTICATION
 
 
 def test_sign_out_revokes_and_redirects_to_cognito_logout(auth, client, idp):
@@ -28,9 +41,7 @@ def test_sign_out_revokes_and_redirects_to_cognito_logout(auth, client, idp):
     assert f"{location.scheme}://{location.netloc}{location.path}" == f"{DOMAIN}/logout"
     assert parse_qs(location.query) == {"client_id": [CLIENT_ID], "logout_uri": ["https://rp.example.com/"]}
     assert idp.revoked == [refresh_token]
-    revoke = next(c.request for c in idp.mock.calls if c.request.url == REVOKE_ENDPOINT)
-    assert revoke.headers["Authorization"] == "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
-    assert parse_qs(revoke.body)["token_type_hint"] == ["refresh_token"]
+    assert revocations_sent_to(idp, REVOKE_ENDPOINT) == [revocation_of(refresh_token)]
     assert not signed_in(client)
 
 
@@ -82,8 +93,10 @@ def test_the_cognito_domain_setting_is_used_for_logout_and_revocation(make_app, 
     idp.mock.add(responses.POST, f"{custom}/oauth2/revoke", status=200)
     auth = AuthActions(make_app(COGNITO_DOMAIN="auth.example.com").test_client(), idp)
     auth.sign_in()
+    refresh_token = next(iter(idp.refresh_tokens))
     assert auth.sign_out().headers["Location"].startswith(f"{custom}/logout?client_id=")
-    assert any(c.request.url == f"{custom}/oauth2/revoke" for c in idp.mock.calls)
+    assert revocations_sent_to(idp, f"{custom}/oauth2/revoke") == [revocation_of(refresh_token)]
+    assert not revocations_sent_to(idp, REVOKE_ENDPOINT)
 
 
 def test_a_discovered_revocation_endpoint_wins(auth, idp):
@@ -91,9 +104,10 @@ def test_a_discovered_revocation_endpoint_wins(auth, idp):
     idp.document = {**idp.document, "revocation_endpoint": endpoint}
     idp.mock.add(responses.POST, endpoint, status=200)
     auth.sign_in()
+    refresh_token = next(iter(idp.refresh_tokens))
     auth.sign_out()
-    assert any(c.request.url == endpoint for c in idp.mock.calls)
-    assert not idp.revoked
+    assert revocations_sent_to(idp, endpoint) == [revocation_of(refresh_token)]
+    assert not idp.revoked and not revocations_sent_to(idp, REVOKE_ENDPOINT)
 
 
 def test_oidc_logout_style_uses_rp_initiated_logout(make_app, idp):
@@ -136,3 +150,25 @@ def test_a_failed_revocation_still_signs_out(auth, client, idp, failure, caplog)
     assert response.headers["Location"].startswith(f"{DOMAIN}/logout?")
     assert not signed_in(client)
     assert any(getattr(r, "event", None) == "revocation_failed" for r in caplog.records)
+
+
+def test_the_session_has_ended_for_every_request_before_the_provider_is_called(auth, app, client, idp):
+    """Revocation can take seconds; meanwhile another tab of the same session (whose worker holds
+    the user in memory) is already signed out, not at the end of the sign-out request."""
+    auth.sign_in()
+    cookie = client.get_cookie("__Host-cognito_session", domain="rp.example.com").value
+    other_tab = app.test_client()
+    other_tab.set_cookie("__Host-cognito_session", cookie, domain="rp.example.com", secure=True)
+    assert signed_in(other_tab)
+    during_revocation = []
+
+    def revoke_while_the_other_tab_asks(request):
+        tab = threading.Thread(target=lambda: during_revocation.append(other_tab.get("/api/me").status_code))
+        tab.start()
+        tab.join(30)
+        return idp._revoke(request)
+
+    idp.mock.remove(responses.POST, REVOKE_ENDPOINT)
+    idp.mock.add_callback(responses.POST, REVOKE_ENDPOINT, callback=revoke_while_the_other_tab_asks)
+    auth.sign_out()
+    assert during_revocation == [401]

@@ -64,8 +64,9 @@ def test_logout_and_refresh_go_to_the_provider_that_signed_the_user_in(app, idp,
     browser = AuthActions(app.test_client(), staff_idp)
     login = browser.client.get("/login/staff")
     browser.client.get(relative(staff_idp.authorize(login.headers["Location"], CAROL)))
+    refresh_token = next(iter(staff_idp.refresh_tokens))
     assert browser.sign_out().headers["Location"].startswith(f"{STAFF.domain}/logout?client_id={STAFF.client_id}")
-    assert staff_idp.revoked and not idp.revoked
+    assert staff_idp.revoked == [refresh_token] and not idp.revoked  # the staff pool checked its own client's secret
 
 
 def test_a_callback_is_finished_by_the_provider_that_started_it(app, idp, staff_idp):
@@ -85,3 +86,13 @@ def test_bearer_tokens_of_each_provider_are_accepted(app, idp, staff_idp):
     for fake, user in ((idp, ALICE), (staff_idp, CAROL)):
         token = sign(fake.access_token_claims(user, "openid", int(time.time()), "o"), fake.key)
         assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json["username"] == user.username
+
+
+def test_a_group_of_another_provider_does_not_count(app, staff_idp):
+    """"admins" in the staff pool is not the "admins" of the default pool that /admin asks for."""
+    staff_admin = PoolUser("dave", "dave@staff.example.com", True, ("admins",))
+    browser = app.test_client()
+    login = browser.get("/login/staff")
+    browser.get(relative(staff_idp.authorize(login.headers["Location"], staff_admin)))
+    assert browser.get("/api/me").json["groups"] == ["admins"]
+    assert browser.get("/admin").status_code == 403

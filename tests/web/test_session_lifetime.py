@@ -44,12 +44,33 @@ def test_the_refresh_uses_the_configured_client_authentication(auth, client, idp
     assert "grant_type=refresh_token" in body and "client_secret=" in body and "scope=" not in body
 
 
-def test_concurrent_requests_of_one_session_refresh_once(auth, app, client, idp, clock):
+def test_concurrent_requests_of_one_session_refresh_once(auth, app, client, idp, clock, monkeypatch):
+    """Five tabs at once: one refreshes, and the token endpoint answers only once the other four have
+    found its lock taken, so the test proves they overlapped (and waited) rather than ran one by one."""
+    tabs = 5
     auth.sign_in()
     cookie = client.get_cookie("__Host-cognito_session", domain="rp.example.com").value
     clock.advance(3590)
-    idp.refresh_delay = 0.3
-    statuses, start = [], threading.Barrier(5)
+    store, lock_refused, refused = app.session_interface.store, threading.Lock(), []
+    all_others_wait = threading.Event()
+    add = store.add
+
+    def add_and_count_the_refused(key, value, ttl):
+        added = add(key, value, ttl)
+        if key.startswith("lock:refresh:") and not added:
+            with lock_refused:
+                refused.append(key)
+                if len(refused) == tabs - 1:
+                    all_others_wait.set()
+        return added
+
+    def answer_once_all_others_wait(answer):
+        assert all_others_wait.wait(30), f"only {len(refused)} of {tabs - 1} requests found the refresh lock taken"
+        return answer
+
+    monkeypatch.setattr(store, "add", add_and_count_the_refused)
+    idp.token_answer_hook = answer_once_all_others_wait
+    statuses, start = [], threading.Barrier(tabs)
 
     def request_in_parallel() -> None:
         browser_tab = app.test_client()
@@ -57,12 +78,13 @@ def test_concurrent_requests_of_one_session_refresh_once(auth, app, client, idp,
         start.wait()
         statuses.append(me(browser_tab).status_code)
 
-    tabs = [threading.Thread(target=request_in_parallel) for _ in range(5)]
-    for tab in tabs:
-        tab.start()
-    for tab in tabs:
-        tab.join()
-    assert statuses == [200] * 5
+    threads = [threading.Thread(target=request_in_parallel) for _ in range(tabs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all_others_wait.is_set()
+    assert statuses == [200] * tabs
     assert idp.grants_of_type("refresh_token") == 1
 
 
