@@ -23,7 +23,7 @@ from app.events import log_event
 from app.oidc import InvalidToken, OIDCError
 from app.oidc.errors import InsufficientScope, SessionEnded, TokenFault
 from app.oidc.tokens import unverified_issuer, validate_access_token
-from app.oidc.user import User
+from app.oidc.user import Client, User
 from app.user_session import UserSession, current_user_session
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -41,6 +41,7 @@ class AnonymousUser:
     claims: Mapping[str, Any] = field(default_factory=dict)
     userinfo: Mapping[str, Any] = field(default_factory=dict)
     is_authenticated: bool = False
+    is_client: bool = False
 
 
 ANONYMOUS = AnonymousUser()
@@ -48,9 +49,9 @@ ANONYMOUS = AnonymousUser()
 
 @dataclass(frozen=True)
 class BearerIdentity:
-    """A request authenticated by an access token: the user it names, when the token expires, who issued it."""
+    """A request authenticated by an access token: who it speaks for, when the token expires, who issued it."""
 
-    user: User
+    user: User | Client
     expires_at: int
     provider: str
 
@@ -59,7 +60,7 @@ def is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def _load_current_user() -> User | AnonymousUser:
+def _load_current_user() -> User | Client | AnonymousUser:
     request_globals = g._get_current_object()  # one context lookup instead of one per attribute
     user = request_globals.get("current_user")
     if user is None:
@@ -68,8 +69,9 @@ def _load_current_user() -> User | AnonymousUser:
     return user
 
 
-#: The signed-in user of this request (a User), or ANONYMOUS; `current_user.is_authenticated` tells.
-current_user: User | AnonymousUser = LocalProxy(_load_current_user)  # type: ignore[assignment]
+#: Who makes this request: a User, a machine Client (bearer token from the client_credentials
+#: grant), or ANONYMOUS; `current_user.is_authenticated` and `current_user.is_client` tell.
+current_user: User | Client | AnonymousUser = LocalProxy(_load_current_user)  # type: ignore[assignment]
 
 
 #: RFC 6750 3: the characters an error_description may hold (printable ASCII but `"` and `\`).

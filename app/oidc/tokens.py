@@ -27,7 +27,7 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from .errors import InsufficientScope, InvalidToken, TokenFault
 from .provider import SIGNING_ALGORITHM, Provider
-from .user import User
+from .user import Client, User, caller_of
 
 #: Seconds of clock difference tolerated between this host and the IdP for exp and iat.
 CLOCK_SKEW = 60
@@ -71,10 +71,10 @@ def validate_id_token(
 
 @dataclass(frozen=True)
 class AccessToken:
-    """A validated access token: its claims (read-only) and the user they name, built once per token."""
+    """A validated access token: its claims (read-only) and who it speaks for, built once per token."""
 
     claims: Mapping[str, Any]
-    user: User
+    user: User | Client
 
 
 def validate_access_token(
@@ -124,7 +124,7 @@ def _validate_access_token(provider: Provider, token: str) -> AccessToken:
     rfc9068 = not metadata.is_cognito and "token_use" not in claims and verified.header.get("typ") == "at+jwt"
     if not rfc9068:
         _check_token_use(claims, "access", required=True, what="access token")
-    validated = AccessToken(MappingProxyType(dict(claims)), User.from_claims(claims))
+    validated = AccessToken(MappingProxyType(dict(claims)), caller_of(claims))
     valid_until = min(claims["exp"] + CLOCK_SKEW, provider.keys_trusted_until(keys))
     provider.validated_access_tokens.put(token, validated, valid_until=valid_until)
     return validated

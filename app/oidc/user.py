@@ -1,4 +1,4 @@
-"""Who signed in: typed fields read from the ID token, completed by userinfo."""
+"""Who is calling: a person (User, from the ID token and userinfo, or an access token) or a machine client."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ class User:
     def is_authenticated(self) -> bool:
         return True
 
+    @property
+    def is_client(self) -> bool:
+        return False
+
     @classmethod
     def from_claims(cls, id_claims: Mapping[str, Any], userinfo: Mapping[str, Any] | None = None) -> User:
         """Profile fields from the ID token first, then userinfo (whose sub the caller has matched)."""
@@ -68,3 +72,42 @@ class User:
         """A stored user; records written before userinfo was kept have none."""
         return cls(data["sub"], data["username"], data["email"], data["email_verified"], tuple(data["groups"]),
                    MappingProxyType(dict(data["claims"])), MappingProxyType(dict(data.get("userinfo", {}))))
+
+
+@dataclass(frozen=True)
+class Client:
+    """An app client calling for itself (the client_credentials grant): a program, not a person.
+
+    It has User's fields, empty where a person's would be, so that guards and views treat both
+    alike: it is authenticated, belongs to no group, and `is_client` tells them apart.
+    """
+
+    sub: str
+    scopes: tuple[str, ...]
+    claims: Mapping[str, Any]
+    username: str = ""
+    email: str | None = None
+    email_verified: bool | None = None
+    groups: tuple[str, ...] = ()
+    userinfo: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    is_client: bool = True
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def client_id(self) -> str:
+        return self.sub
+
+
+def caller_of(access_claims: Mapping[str, Any]) -> User | Client:
+    """Who an access token speaks for. A token with no resource owner (client_credentials) names the
+    client as its subject and no user name: Cognito developer guide, "Understanding the access
+    token" (client credentials tokens carry no username), and RFC 9068 section 2.2 (sub is then
+    the client's identifier)."""
+    if access_claims.get("sub") == access_claims.get("client_id") and "username" not in access_claims:
+        scope = access_claims.get("scope")
+        return Client(str(access_claims["sub"]), tuple(scope.split()) if isinstance(scope, str) else (),
+                      MappingProxyType(dict(access_claims)))
+    return User.from_claims(access_claims)

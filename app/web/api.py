@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, g
 
 from app.authz import BearerIdentity, current_user, login_required
-from app.oidc.user import User
+from app.oidc.user import Client, User
 from app.user_session import current_user_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -19,6 +19,7 @@ def me() -> dict[str, Any]:
     user = current_user._get_current_object()
     bearer = g.get("bearer")
     return {  # Flask answers a dict as JSON
+        "kind": "client" if user.is_client else "user",  # a machine client (client_credentials) has no person
         "sub": user.sub,
         "username": user.username,
         "email": user.email,
@@ -31,7 +32,7 @@ def me() -> dict[str, Any]:
     }
 
 
-def _expiries(user: User, bearer: BearerIdentity | None) -> dict[str, int | None]:
+def _expiries(user: User | Client, bearer: BearerIdentity | None) -> dict[str, int | None]:
     if bearer:
         return {"session": None, "access_token": bearer.expires_at, "id_token": None}
     user_session = current_user_session()
