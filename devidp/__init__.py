@@ -1,11 +1,15 @@
 """devidp: a local emulator of an Amazon Cognito user pool, for development.
 
 It lets the relying party sign users in without an AWS account: a hosted-UI
-style sign-in page plus Cognito's endpoints, answering over real HTTP as
-Cognito does::
+style sign-in page plus Cognito's endpoints, answering over real HTTP on
+two origins as Cognito does. The issuer origin
+(Cognito's cognito-idp host)::
 
-    GET  /{poolId}/.well-known/openid-configuration   (no end_session/revocation)
+    GET  /{poolId}/.well-known/openid-configuration
     GET  /{poolId}/.well-known/jwks.json
+
+and the pool's domain::
+
     GET  /oauth2/authorize        -> /login (or a code, with the hosted-UI cookie)
     GET|POST /login               sign-in page ("Sign in with your username and password")
     POST /oauth2/token            authorization_code (+PKCE S256) and refresh_token
@@ -13,8 +17,9 @@ Cognito does::
     POST /oauth2/revoke           RFC 7009; revokes the refresh token and its access tokens
     GET  /logout                  Cognito's client_id + logout_uri shape
 
-The issuer is ``{base_url}/{poolId}``, where ``base_url`` is configured (by
-default ``http://{host}:{port}``), never taken from the request.
+The issuer is ``{issuer_base_url}/{poolId}``; both origins are configured
+(by default ``http://{host}:{port}`` and ``http://{host}:{domain_port}``),
+never taken from the request.
 
 State: users and app clients come from a TOML file (``pool.toml`` here, see
 ``config.py``). Signing keys are generated once and kept in the instance
@@ -22,27 +27,36 @@ folder. Everything else (authorization codes, refresh tokens, revocations,
 hosted-UI sessions) lives in the memory of the one serving process behind a
 lock, so a restart signs everyone out; run a single process only.
 
-Usage: ``python -m devidp [--port 9229]``, or in Python::
+Usage: ``python -m devidp [--port 9229] [--domain-port 9230]``, or in Python::
 
     from devidp import start_server
     with start_server() as idp:
         print(idp.discovery_url)
 """
 
-from .app import DEFAULT_HOST, DEFAULT_PORT, SESSION_COOKIE_NAME, create_app
+from .app import (
+    DEFAULT_DOMAIN_PORT,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    SESSION_COOKIE_NAME,
+    EmulatorApps,
+    create_apps,
+)
 from .config import AppClient, ConfigError, PoolConfig, User, load_config, parse_config
 from .server import RunningServer, start_server
 
 __all__ = [
+    "DEFAULT_DOMAIN_PORT",
     "DEFAULT_HOST",
     "DEFAULT_PORT",
     "SESSION_COOKIE_NAME",
     "AppClient",
     "ConfigError",
+    "EmulatorApps",
     "PoolConfig",
     "RunningServer",
     "User",
-    "create_app",
+    "create_apps",
     "load_config",
     "parse_config",
     "start_server",

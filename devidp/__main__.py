@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 
-from .app import DEFAULT_HOST, DEFAULT_PORT
+from .app import DEFAULT_DOMAIN_PORT, DEFAULT_HOST, DEFAULT_PORT
 from .config import CONFIG_ENV_VAR, ConfigError, load_config
 from .keys import KeyFileError
 from .server import start_server
@@ -24,11 +24,24 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--host", default=DEFAULT_HOST, help="address to bind (default: %(default)s)"
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)"
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help="port of the issuer origin: discovery and JWKS (default: %(default)s)",
     )
     parser.add_argument(
-        "--base-url",
-        help="public origin for the issuer and endpoint URLs (default: http://HOST:PORT)",
+        "--domain-port",
+        type=int,
+        default=DEFAULT_DOMAIN_PORT,
+        help="port of the pool domain: hosted UI and /oauth2/* (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--issuer-base-url",
+        help="public origin of the issuer (default: the config's, else http://HOST:PORT)",
+    )
+    parser.add_argument(
+        "--domain-url",
+        help="public origin of the pool domain (default: the config's, else http://HOST:DOMAIN_PORT)",
     )
     parser.add_argument(
         "--config", help=f"pool TOML file (default: ${CONFIG_ENV_VAR} or devidp/pool.toml)"
@@ -53,7 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             load_config(args.config),
             host=args.host,
             port=args.port,
-            base_url=args.base_url,
+            domain_port=args.domain_port,
+            issuer_base_url=args.issuer_base_url,
+            domain_url=args.domain_url,
             instance_path=args.instance_path,
             log_requests=True,
         )
@@ -64,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"devidp: error: {error}", file=sys.stderr)
         return 1
     print(f"devidp: discovery at {running.discovery_url}", flush=True)
+    print(f"devidp: hosted UI and OAuth endpoints at {running.domain_url}", flush=True)
     stop.wait()
     running.stop()
     print("devidp: stopped", flush=True)

@@ -22,7 +22,9 @@ def token() -> Response:
 @bp.route("/oauth2/userInfo", methods=["GET", "POST"])
 def userinfo() -> Response:
     with current_emulator().userinfo.acquire("openid") as access_token:
-        return jsonify(userinfo_claims(access_token.user, access_token.get_scope()))
+        return jsonify(
+            userinfo_claims(access_token.user, access_token.client, access_token.get_scope())
+        )
 
 
 @bp.post("/oauth2/revoke")

@@ -1,15 +1,26 @@
-"""The Flask application factory."""
+"""The application factory: one emulated pool served as two Flask apps, on two origins.
+
+Cognito answers on two hosts: the issuer and its JWKS on
+``cognito-idp.<region>.amazonaws.com/<pool id>``, the hosted UI and the OAuth
+endpoints on the pool's domain (Cognito developer guide: "User pool
+endpoints and managed login reference", "The token endpoint"). The two apps
+share one state, so a code issued on the domain is signed with the keys the
+issuer publishes; a request on the wrong origin is a 404, as on AWS.
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response
 
 from . import api, discovery, hosted_ui
-from .config import PoolConfig, load_config, normalize_base_url
+from .config import PoolConfig, load_config, normalize_origin
 from .context import EXTENSION_KEY, Emulator
 from .errors import register_error_handlers
 from .keys import load_or_create_keys
@@ -18,7 +29,10 @@ from .store import MemoryStore
 from .tokens import TokenFactory
 
 DEFAULT_HOST = "127.0.0.1"
+#: The issuer origin's port (Cognito's cognito-idp host).
 DEFAULT_PORT = 9229
+#: The domain origin's port (hosted UI and OAuth endpoints).
+DEFAULT_DOMAIN_PORT = 9230
 #: The hosted-UI cookie; the relying party on the same host (cookies ignore
 #: ports) uses names starting with cognito_ or __Host-, so they never clash.
 SESSION_COOKIE_NAME = "devidp_session"
@@ -27,52 +41,77 @@ _CONTENT_SECURITY_POLICY = (
 )
 
 
-def create_app(
+@dataclass(frozen=True)
+class EmulatorApps:
+    """The two apps of one emulated pool."""
+
+    #: The cognito-idp origin: discovery document and JWKS under ``/{poolId}``.
+    issuer: Flask
+    #: The pool's domain: hosted UI (/login, /logout, /error) and /oauth2/*.
+    domain: Flask
+
+    @property
+    def emulator(self) -> Emulator:
+        return self.domain.extensions[EXTENSION_KEY]
+
+
+def create_apps(
     config: PoolConfig | None = None,
     *,
-    base_url: str | None = None,
+    issuer_base_url: str | None = None,
+    domain_url: str | None = None,
     instance_path: str | os.PathLike[str] | None = None,
-) -> Flask:
-    """Build the emulator for ``config`` (default: ``load_config()``).
+    clock: Callable[[], float] = time.time,
+) -> EmulatorApps:
+    """Build both apps for ``config`` (default: ``load_config()``).
 
-    ``base_url`` is the public origin that the issuer and every endpoint URL
-    derive from (never the request's Host header); it defaults to the
-    config's ``base_url``, then http://127.0.0.1:9229. Signing keys live in
+    The public origins default to the config's, then to
+    http://127.0.0.1:9229 (issuer) and http://127.0.0.1:9230 (domain); they
+    are never taken from a request. Signing keys live in
     ``{instance_path}/devidp/``; the instance path defaults to Flask's.
+    ``clock`` dates tokens and decides expiry (tests pass one they move).
     """
     pool = config or load_config()
-    public_url = normalize_base_url(
-        base_url or pool.base_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+    issuer_origin = normalize_origin(
+        issuer_base_url or pool.issuer_base_url or f"http://{DEFAULT_HOST}:{DEFAULT_PORT}",
+        "issuer_base_url",
     )
-    app = Flask(
-        "devidp",
-        instance_path=os.path.abspath(instance_path) if instance_path else None,
+    domain_origin = normalize_origin(
+        domain_url or pool.domain_url or f"http://{DEFAULT_HOST}:{DEFAULT_DOMAIN_PORT}",
+        "domain_url",
     )
-    app.config.update(
+    folder = os.path.abspath(instance_path) if instance_path else None
+    issuer = Flask("devidp", instance_path=folder, static_folder=None)
+    domain = Flask("devidp", instance_path=folder)
+    domain.config.update(
         # Sessions live in this process's memory, so a per-process key is enough.
         SECRET_KEY=secrets.token_bytes(32),
         SESSION_COOKIE_NAME=SESSION_COOKIE_NAME,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=public_url.startswith("https://"),
+        SESSION_COOKIE_SECURE=domain_origin.startswith("https://"),
         MAX_CONTENT_LENGTH=64 * 1024,
     )
-    keys = load_or_create_keys(Path(app.instance_path) / "devidp")
-    store = MemoryStore()
-    tokens = TokenFactory(issuer=f"{public_url}/{pool.pool_id}", keys=keys)
-    app.extensions[EXTENSION_KEY] = Emulator(
+    keys = load_or_create_keys(Path(domain.instance_path) / "devidp")
+    store = MemoryStore(clock)
+    tokens = TokenFactory(issuer=f"{issuer_origin}/{pool.pool_id}", keys=keys, clock=clock)
+    emulator = Emulator(
         pool=pool,
-        base_url=public_url,
+        issuer_base_url=issuer_origin,
+        domain_url=domain_origin,
         keys=keys,
         store=store,
         tokens=tokens,
-        server=CognitoAuthorizationServer(app, pool, store, tokens),
+        server=CognitoAuthorizationServer(domain, pool, store, tokens),
         userinfo=UserInfoProtector(pool, store, tokens),
     )
-    for blueprint in (discovery.bp, hosted_ui.bp, api.bp):
-        app.register_blueprint(blueprint)
-    register_error_handlers(app)
-    app.after_request(_security_headers)
-    return app
+    for app, blueprints in ((issuer, (discovery.bp,)), (domain, (hosted_ui.bp, api.bp))):
+        app.extensions[EXTENSION_KEY] = emulator
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+        app.after_request(_security_headers)
+    register_error_handlers(issuer, json_only=True)
+    register_error_handlers(domain)
+    return EmulatorApps(issuer=issuer, domain=domain)
 
 
 def _security_headers(response: Response) -> Response:

@@ -15,7 +15,7 @@ import re
 import tomllib
 import uuid
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -24,6 +24,10 @@ from urllib.parse import urlsplit
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("pool.toml")
 CONFIG_ENV_VAR = "DEVIDP_CONFIG"
 
+#: Cognito's UsernameAttributes: a pool may sign users in with these instead of
+#: a user name, and then generates each user name as a UUID (Cognito developer
+#: guide: "Working with user attributes", customizing sign-in attributes).
+USERNAME_ATTRIBUTES = ("email", "phone_number")
 #: The scopes a Cognito user pool supports without a resource server.
 SUPPORTED_SCOPES = ("openid", "email", "phone", "profile")
 #: Cognito's AllowedOAuthFlows for user-facing clients; only "code" is emulated.
@@ -50,13 +54,28 @@ STANDARD_ATTRIBUTES = frozenset(
     }
 )
 BOOLEAN_ATTRIBUTES = frozenset({"phone_number_verified"})
+#: What an app client reads when its config names no read_attributes: "your app
+#: can read the values of email_verified, phone_number_verified, and the standard
+#: attributes" (Cognito API reference: UserPoolClientType ReadAttributes), so no custom:*.
+DEFAULT_READ_ATTRIBUTES = STANDARD_ATTRIBUTES | {"email", "email_verified", "phone_number_verified"}
+#: Refresh-token rotation's RetryGracePeriodSeconds range (Cognito developer guide:
+#: "Refresh tokens", refresh token rotation: "a grace period of up to 60 seconds").
+MAX_ROTATION_GRACE_SECONDS = 60
 
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _NAME = re.compile(r"^\S{1,128}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _PASSWORD_SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
-_MAX_VALIDITY = 10 * 365 * 86400  # Cognito's upper bound for refresh tokens
+#: Token lifetimes an app client may set, in seconds (Cognito developer guide:
+#: "Understanding the identity (ID) token" and "...the access token": 5 minutes
+#: to 1 day; "Refresh tokens": 60 minutes to 10 years).
+LIFETIME_RANGES = {
+    "id_token_validity_seconds": (5 * 60, 86400, "5 minutes and 1 day"),
+    "access_token_validity_seconds": (5 * 60, 86400, "5 minutes and 1 day"),
+    "refresh_token_validity_seconds": (3600, 10 * 365 * 86400, "60 minutes and 10 years"),
+}
+_MAX_CODE_VALIDITY = 3600
 _SUB_NAMESPACE = uuid.UUID("6f1c1e0a-4c3b-4f7e-9a52-3d2f0c1b7e11")
 
 
@@ -84,11 +103,29 @@ def _check_url(value: Any, field_name: str) -> None:
     _require(not parts.fragment, field_name, f"{value!r} must not have a fragment")
 
 
-def normalize_base_url(value: Any, field_name: str = "base_url") -> str:
-    """Return the public base URL without a trailing slash, or raise.
+def _check_redirect_url(value: Any, field_name: str) -> None:
+    """A callback or sign-out URL as Cognito accepts it.
 
-    The issuer and every endpoint URL derive from it, never from the
-    request's Host header, so it must be an origin (no path or query).
+    Cognito API reference, CreateUserPoolClient CallbackURLs/LogoutURLs (the
+    Cognito developer guide's "App client" settings say the same): "Amazon
+    Cognito requires HTTPS over HTTP except for http://localhost for testing
+    purposes only". So http://127.0.0.1 is refused here, as it would be on AWS.
+    """
+    _check_url(value, field_name)
+    parts = urlsplit(value)
+    _require(
+        parts.scheme == "https" or parts.hostname == "localhost",
+        field_name,
+        f"{value!r} must use https (Cognito accepts plain http only for http://localhost)",
+    )
+
+
+def normalize_origin(value: Any, field_name: str) -> str:
+    """Return a public origin without a trailing slash, or raise.
+
+    The issuer and every endpoint URL derive from the two configured
+    origins, never from the request's Host header, so each must be an
+    origin (no path or query).
     """
     _check_url(value, field_name)
     parts = urlsplit(value)
@@ -122,11 +159,15 @@ def _check_password(password: Any) -> None:
     _require(password == password.strip(), "password", "must not start or end with a space")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class User:
-    """A pool user. The password is plain text: this is a local demo pool."""
+    """A pool user. The password is plain text: this is a local demo pool.
 
-    username: str
+    ``username`` is left out in pools with ``username_attributes``, where
+    Cognito generates it; the pool then sets it to the user's ``sub``.
+    """
+
+    username: str | None = None
     password: str = field(repr=False)
     email: str | None = None
     email_verified: bool = False
@@ -138,7 +179,8 @@ class User:
 
     def __post_init__(self) -> None:
         _require(
-            isinstance(self.username, str) and bool(_NAME.match(self.username)),
+            self.username is None
+            or (isinstance(self.username, str) and bool(_NAME.match(self.username))),
             "username",
             "must be 1 to 128 characters without spaces",
         )
@@ -153,12 +195,14 @@ class User:
         for group in self.groups:
             _require(bool(_NAME.match(group)), "groups", f"{group!r} is not a valid group name")
         _require(len(set(self.groups)) == len(self.groups), "groups", "lists a group twice")
-        self._init_sub()
         self._init_attributes()
+        self._init_sub()
 
     def _init_sub(self) -> None:
         if self.sub is None:
-            object.__setattr__(self, "sub", str(uuid.uuid5(_SUB_NAMESPACE, self.username)))
+            seed = self.username or self.email or str(self.attributes.get("phone_number", ""))
+            _require(bool(seed), "sub", "needs a username, an email or a phone_number to derive it")
+            object.__setattr__(self, "sub", str(uuid.uuid5(_SUB_NAMESPACE, seed)))
             return
         try:
             uuid.UUID(str(self.sub))
@@ -201,6 +245,14 @@ class AppClient:
     access_token_validity_seconds: int = 3600
     refresh_token_validity_seconds: int = 30 * 86400
     auth_code_validity_seconds: int = 300
+    #: Refresh-token rotation (Cognito developer guide: "Refresh tokens"): off by
+    #: default; on, each refresh returns a new refresh token and the old one
+    #: stays valid for the retry grace period (0 to 60 seconds) only.
+    refresh_token_rotation: bool = False
+    refresh_token_retry_grace_period_seconds: int = 0
+    #: The attributes the client may read (Cognito's ReadAttributes); None reads
+    #: the standard ones, email_verified and phone_number_verified.
+    read_attributes: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         _require(
@@ -224,18 +276,58 @@ class AppClient:
             "allowed_oauth_flows",
             f"must be a non-empty list from {list(OAUTH_FLOWS)}",
         )
-        for name in (
-            "id_token_validity_seconds",
-            "access_token_validity_seconds",
-            "refresh_token_validity_seconds",
-            "auth_code_validity_seconds",
-        ):
+        for name, (low, high, words) in LIFETIME_RANGES.items():
             value = getattr(self, name)
             _require(
-                type(value) is int and 0 < value <= _MAX_VALIDITY,
+                type(value) is int and low <= value <= high,
                 name,
-                f"must be a whole number of seconds between 1 and {_MAX_VALIDITY}",
+                f"must be whole seconds from {low} to {high} "
+                f"(Cognito allows between {words})",
             )
+        _require(
+            type(self.auth_code_validity_seconds) is int
+            and 0 < self.auth_code_validity_seconds <= _MAX_CODE_VALIDITY,
+            "auth_code_validity_seconds",
+            f"must be whole seconds from 1 to {_MAX_CODE_VALIDITY} (Cognito's is 300)",
+        )
+        self._check_refresh_rotation()
+        self._check_read_attributes()
+
+    def _check_refresh_rotation(self) -> None:
+        _require(
+            isinstance(self.refresh_token_rotation, bool),
+            "refresh_token_rotation",
+            "must be true or false",
+        )
+        grace = self.refresh_token_retry_grace_period_seconds
+        _require(
+            type(grace) is int and 0 <= grace <= MAX_ROTATION_GRACE_SECONDS,
+            "refresh_token_retry_grace_period_seconds",
+            f"must be a whole number of seconds from 0 to {MAX_ROTATION_GRACE_SECONDS} "
+            "(Cognito's RetryGracePeriodSeconds)",
+        )
+
+    def _check_read_attributes(self) -> None:
+        if self.read_attributes is None:
+            return
+        _require(
+            _is_str_tuple(self.read_attributes),
+            "read_attributes",
+            "must be a list of attribute names",
+        )
+        for name in self.read_attributes:
+            _require(
+                name in DEFAULT_READ_ATTRIBUTES or name.startswith("custom:"),
+                "read_attributes",
+                f"{name!r} is not a standard attribute, a *_verified flag or custom:*",
+            )
+
+    def readable(self, attribute: str) -> bool:
+        """Whether this client may read ``attribute`` of a user."""
+        allowed = (
+            DEFAULT_READ_ATTRIBUTES if self.read_attributes is None else self.read_attributes
+        )
+        return attribute in allowed
 
     def _check_urls(self) -> None:
         _require(
@@ -244,10 +336,10 @@ class AppClient:
             "must be a non-empty list of URLs",
         )
         for i, url in enumerate(self.callback_urls):
-            _check_url(url, f"callback_urls[{i}]")
+            _check_redirect_url(url, f"callback_urls[{i}]")
         _require(_is_str_tuple(self.logout_urls), "logout_urls", "must be a list of URLs")
         for i, url in enumerate(self.logout_urls):
-            _check_url(url, f"logout_urls[{i}]")
+            _check_redirect_url(url, f"logout_urls[{i}]")
 
     def _check_scopes(self) -> None:
         scopes = self.allowed_scopes
@@ -283,9 +375,18 @@ class PoolConfig:
     pool_id: str
     users: tuple[User, ...]
     clients: tuple[AppClient, ...]
-    #: Public base URL; when None the server's http://host:port is used.
-    base_url: str | None = None
+    #: Public origin of the issuer and JWKS (Cognito's
+    #: https://cognito-idp.<region>.amazonaws.com); None: the server's http://host:port.
+    issuer_base_url: str | None = None
+    #: Sign-in attributes that replace the user name (Cognito's UsernameAttributes):
+    #: () signs in with user names; ["email"] with email addresses, and each
+    #: user's name is then a generated UUID (here: the user's sub).
+    username_attributes: tuple[str, ...] = ()
+    #: Public origin of the hosted UI and OAuth endpoints (the pool's domain,
+    #: https://<prefix>.auth.<region>.amazoncognito.com); None: the server's second port.
+    domain_url: str | None = None
     _users_by_name: Mapping[str, User] = field(init=False, repr=False, compare=False)
+    _users_by_sign_in: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _clients_by_id: Mapping[str, AppClient] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -296,8 +397,14 @@ class PoolConfig:
             "pool_id",
             f"{self.pool_id!r} is not a user pool id like us-east-1_DevPool01",
         )
-        if self.base_url is not None:
-            object.__setattr__(self, "base_url", normalize_base_url(self.base_url))
+        for name in ("issuer_base_url", "domain_url"):
+            if getattr(self, name) is not None:
+                object.__setattr__(self, name, normalize_origin(getattr(self, name), name))
+        _require(
+            self.issuer_base_url is None or self.issuer_base_url != self.domain_url,
+            "domain_url",
+            "must differ from issuer_base_url: Cognito serves the issuer and the domain on two hosts",
+        )
         _require(
             isinstance(self.users, tuple)
             and bool(self.users)
@@ -312,6 +419,7 @@ class PoolConfig:
             "clients",
             "must list at least one app client",
         )
+        self._init_usernames()
         # Cognito user pools are case-insensitive for usernames by default.
         users = {u.username.lower(): u for u in self.users}
         _require(len(users) == len(self.users), "users", "two users share a username")
@@ -321,7 +429,62 @@ class PoolConfig:
         clients = {c.client_id: c for c in self.clients}
         _require(len(clients) == len(self.clients), "clients", "two clients share a client_id")
         object.__setattr__(self, "_users_by_name", MappingProxyType(users))
+        object.__setattr__(self, "_users_by_sign_in", MappingProxyType(self._sign_in_index()))
         object.__setattr__(self, "_clients_by_id", MappingProxyType(clients))
+
+    def _init_usernames(self) -> None:
+        """Generated user names in pools that sign in with email or phone number."""
+        attributes = self.username_attributes
+        _require(
+            _is_str_tuple(attributes)
+            and len(set(attributes)) == len(attributes)
+            and set(attributes) <= set(USERNAME_ATTRIBUTES),
+            "username_attributes",
+            f"must be a list from {list(USERNAME_ATTRIBUTES)} (Cognito's UsernameAttributes)",
+        )
+        if not attributes:
+            for i, user in enumerate(self.users):
+                _require(
+                    user.username is not None,
+                    f"users[{i}].username",
+                    "required field is missing (or give the pool username_attributes)",
+                )
+            return
+        for i, user in enumerate(self.users):
+            _require(
+                user.username is None,
+                f"users[{i}].username",
+                f"this pool signs in with {' or '.join(attributes)} (username_attributes), "
+                "so Cognito generates the user name: remove it",
+            )
+            _require(
+                any(self._sign_in_value(user, a) for a in attributes),
+                f"users[{i}]",
+                f"needs {' or '.join(attributes)} to sign in with",
+            )
+        generated = tuple(replace(user, username=user.sub) for user in self.users)
+        object.__setattr__(self, "users", generated)
+
+    @staticmethod
+    def _sign_in_value(user: User, attribute: str) -> str | None:
+        value = user.email if attribute == "email" else user.attributes.get(attribute)
+        return value.lower() if isinstance(value, str) else None
+
+    def _sign_in_index(self) -> dict[str, User]:
+        index: dict[str, User] = {}
+        for attribute in self.username_attributes:
+            for user in self.users:
+                value = self._sign_in_value(user, attribute)
+                if value is not None:
+                    _require(value not in index, "users", f"two users share the {attribute} {value}")
+                    index[value] = user
+        return index
+
+    @property
+    def signs_in_with(self) -> str:
+        """What the sign-in page asks for: a user name, or the pool's sign-in attributes."""
+        labels = {"email": "Email address", "phone_number": "Phone number"}
+        return " or ".join(labels[a] for a in self.username_attributes) or "Username"
 
     @property
     def region(self) -> str:
@@ -348,10 +511,11 @@ class PoolConfig:
     def authenticate(self, username: str, password: str) -> User | None:
         """Return the user if the password matches.
 
-        An unknown username still costs one comparison, so the response
-        time does not tell which usernames exist.
+        ``username`` may be the user name or, in pools with
+        ``username_attributes``, one of those attributes. An unknown one still
+        costs one comparison, so the response time does not tell which exist.
         """
-        user = self.user(username)
+        user = self._users_by_sign_in.get(username.lower()) or self.user(username)
         if user is None:
             hmac.compare_digest(password.encode(), password[::-1].encode())
             return None

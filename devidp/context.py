@@ -18,8 +18,11 @@ EXTENSION_KEY = "devidp"
 @dataclass(frozen=True)
 class Emulator:
     pool: PoolConfig
-    #: Public origin, e.g. http://127.0.0.1:9229; every URL we emit uses it.
-    base_url: str
+    #: The issuer's public origin (Cognito's cognito-idp host), e.g. http://127.0.0.1:9229.
+    issuer_base_url: str
+    #: The pool domain's public origin, e.g. http://127.0.0.1:9230: every
+    #: hosted-UI and OAuth endpoint URL we emit is on it.
+    domain_url: str
     keys: SigningKeys
     store: MemoryStore
     tokens: TokenFactory
@@ -31,7 +34,8 @@ class Emulator:
         return self.tokens.issuer
 
     def url(self, path: str) -> str:
-        return self.base_url + path
+        """``path`` on the pool's domain."""
+        return self.domain_url + path
 
 
 def current_emulator() -> Emulator:

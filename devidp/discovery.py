@@ -1,8 +1,11 @@
-"""OpenID discovery document and JWKS, hand-written in Cognito's exact shape.
+"""The issuer origin: OpenID discovery document and JWKS, hand-written in Cognito's shape.
 
-Authlib has no discovery endpoint for servers. Cognito's document has no
-end_session_endpoint and no revocation_endpoint: relying parties derive
-/logout and /oauth2/revoke from the hosted-UI domain, here the base URL.
+Authlib has no discovery endpoint for servers. Served on the cognito-idp
+origin under ``/{poolId}``, while every endpoint the document lists is on the
+pool's domain, as a current pool's document does (it also lists the
+domain's ``/logout`` as ``end_session_endpoint`` and ``/oauth2/revoke`` as
+``revocation_endpoint``). Cognito developer guide: "User pool endpoints and
+managed login reference" (the OIDC discovery endpoint).
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ def openid_configuration(pool_id: str) -> Response:
     return jsonify(
         {
             "authorization_endpoint": emulator.url("/oauth2/authorize"),
+            "end_session_endpoint": emulator.url("/logout"),
             "id_token_signing_alg_values_supported": ["RS256"],
             "issuer": emulator.issuer,
             "jwks_uri": f"{emulator.issuer}/.well-known/jwks.json",
             "response_types_supported": ["code", "token"],
+            "revocation_endpoint": emulator.url("/oauth2/revoke"),
             "scopes_supported": list(SUPPORTED_SCOPES),
             "subject_types_supported": ["public"],
             "token_endpoint": emulator.url("/oauth2/token"),

@@ -26,27 +26,29 @@ def error_page(error: str, description: str, status: int = 400) -> Response:
     return make_response(html, status)
 
 
-def _error(error: str, description: str, status: int) -> Response:
-    if not _is_api_request():
+def _error(error: str, description: str, status: int, json_only: bool) -> Response:
+    if not json_only and not _is_api_request():
         return error_page(error, description, status)
     log.warning("%s %s: %s (%s)", request.method, request.path, error, description)
     return make_response(jsonify(error=error, error_description=description), status)
 
 
-def register_error_handlers(app: Flask) -> None:
+def register_error_handlers(app: Flask, *, json_only: bool = False) -> None:
+    """``json_only`` for the issuer origin, which serves no pages."""
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         code = (exc.name or "error").lower().replace(" ", "_")
-        return _error(code, exc.description or "", exc.code or 500)
+        return _error(code, exc.description or "", exc.code or 500, json_only)
 
     @app.errorhandler(OAuth2Error)
     def oauth_error(exc: OAuth2Error) -> Response:
         # Raised by Authlib outside its own handling (e.g. insecure transport).
-        return _error(exc.error, exc.get_error_description() or "", 400)
+        return _error(exc.error, exc.get_error_description() or "", 400, json_only)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception) -> Response:
         frames = traceback.extract_tb(exc.__traceback__)
         where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
         log.error("%s %s: unexpected %r at %s", request.method, request.path, exc, where)
-        return _error("server_error", "The emulator hit an unexpected error.", 500)
+        return _error("server_error", "The emulator hit an unexpected error.", 500, json_only)

@@ -87,6 +87,7 @@ def _login_page(form: LoginForm, error: str | None = None, status: int = 200) ->
         action=emulator.url("/login") + "?" + _same_query(),
         client_name=(client.name or client.client_id) if client else "",
         pool_id=emulator.pool.pool_id,
+        signs_in_with=emulator.pool.signs_in_with,
     )
     return Response(html, status=status)
 

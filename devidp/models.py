@@ -6,7 +6,6 @@ mixins; these are thin in-memory versions of them.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +35,14 @@ class Principal:
     """
 
     user: User
+    #: The app client the tokens are for: it decides which attributes they carry.
+    client: AppClient
     auth_time: int
     origin_jti: str
     event_id: str
+    #: When refreshing: the expiry of the refresh token used, which a rotated
+    #: refresh token inherits ("valid for the remaining duration of the original").
+    refresh_expires_at: float | None = None
 
 
 class ClientModel(ClientMixin):
@@ -130,9 +134,6 @@ class RefreshToken(TokenMixin):
     def get_scope(self) -> str:
         return self.scope
 
-    def is_expired(self) -> bool:
-        return self.expires_at <= time.time()
-
 
 @dataclass(frozen=True)
 class AccessToken(TokenMixin):
@@ -140,13 +141,15 @@ class AccessToken(TokenMixin):
 
     claims: dict[str, Any]
     user: User
+    client: AppClient
+    expired: bool
     revoked: bool
 
     def get_scope(self) -> str:
         return self.claims["scope"]
 
     def is_expired(self) -> bool:
-        return self.claims["exp"] <= time.time()
+        return self.expired
 
     def is_revoked(self) -> bool:
         return self.revoked

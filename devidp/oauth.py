@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
-import time
 import uuid
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.oauth2 import OAuth2Error, OAuth2Request
-from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc6749 import (
+    InvalidClientError,
+    InvalidRequestError,
+    UnsupportedTokenTypeError,
+    grants,
+)
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -85,7 +88,7 @@ class CognitoAuthorizationServer(AuthorizationServer):
             "scope": scope,
         }
         if include_refresh_token:
-            token["refresh_token"] = secrets.token_urlsafe(96)
+            token["refresh_token"] = self.tokens.refresh_token()
         return token
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
@@ -93,6 +96,9 @@ class CognitoAuthorizationServer(AuthorizationServer):
             return
         principal: Principal = request.user
         app_client = request.client.app_client
+        expires_at = principal.refresh_expires_at or (
+            self.store.clock() + app_client.refresh_token_validity_seconds
+        )
         self.store.save_refresh_token(
             RefreshToken(
                 token=token["refresh_token"],
@@ -102,7 +108,7 @@ class CognitoAuthorizationServer(AuthorizationServer):
                 auth_time=principal.auth_time,
                 origin_jti=principal.origin_jti,
                 event_id=principal.event_id,
-                expires_at=time.time() + app_client.refresh_token_validity_seconds,
+                expires_at=expires_at,
             )
         )
 
@@ -111,9 +117,11 @@ class CognitoAuthorizationServer(AuthorizationServer):
 
         ``request`` is only passed on to Authlib, which does not read it.
         """
-        # Cognito answers every token/revoke error with 400 (Authlib uses 401
-        # for some client-authentication and token-type errors).
-        error.status_code = 400
+        # Cognito developer guide: the token endpoint answers every error with
+        # 400; "The token revocation endpoint" answers invalid_client with 401.
+        revoking = flask_request.endpoint == "api.revoke"
+        if not (revoking and isinstance(error, InvalidClientError)):
+            error.status_code = 400
         log.warning(
             "%s %s: %s (%s)",
             flask_request.method,
@@ -157,7 +165,7 @@ class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGran
                 username=session.username,
                 auth_time=session.auth_time,
                 event_id=str(uuid.uuid4()),
-                expires_at=time.time() + app_client.auth_code_validity_seconds,
+                expires_at=self.server.store.clock() + app_client.auth_code_validity_seconds,
                 nonce=data.get("nonce"),
                 code_challenge=data.get("code_challenge"),
                 code_challenge_method=data.get("code_challenge_method"),
@@ -177,6 +185,7 @@ class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGran
             return None
         return Principal(
             user=user,
+            client=self.request.client.app_client,
             auth_time=authorization_code.auth_time,
             origin_jti=str(uuid.uuid4()),
             event_id=authorization_code.event_id,
@@ -184,7 +193,17 @@ class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGran
 
 
 class RefreshTokenGrant(_CognitoTokenResponse, grants.RefreshTokenGrant):
-    # INCLUDE_NEW_REFRESH_TOKEN stays False: Cognito returns no new refresh token.
+    """Cognito developer guide, "Refresh tokens": without rotation a refresh
+    returns ID and access tokens only; with the client's rotation on, also a
+    new refresh token, and the old one lives on for the retry grace period."""
+
+    def issue_token(self, user: Principal, refresh_token: RefreshToken) -> dict[str, Any]:
+        scope = self.request.payload.scope or refresh_token.get_scope()
+        return self.generate_token(
+            user=user,
+            scope=scope,
+            include_refresh_token=self.request.client.app_client.refresh_token_rotation,
+        )
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshToken | None:
         return self.server.store.find_refresh_token(refresh_token)
@@ -195,13 +214,20 @@ class RefreshTokenGrant(_CognitoTokenResponse, grants.RefreshTokenGrant):
             return None
         return Principal(
             user=user,
+            client=self.request.client.app_client,
             auth_time=refresh_token.auth_time,
             origin_jti=refresh_token.origin_jti,
             event_id=refresh_token.event_id,
+            refresh_expires_at=refresh_token.expires_at,
         )
 
     def revoke_old_credential(self, refresh_token: RefreshToken) -> None:
-        """Nothing to do: Cognito keeps a refresh token until it expires or is revoked."""
+        """With rotation, retire the old token after the grace period; else keep it."""
+        app_client = self.request.client.app_client
+        if app_client.refresh_token_rotation:
+            self.server.store.retire(
+                refresh_token, app_client.refresh_token_retry_grace_period_seconds
+            )
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -234,7 +260,7 @@ class _CognitoIDToken:
         return self.tokens.id_token_registered_claims(client.app_client)
 
     def generate_user_info(self, user: Principal, scope: str) -> dict[str, Any]:
-        return self.tokens.id_token_user_claims(user, scope)
+        return self.tokens.id_token_user_claims(user)
 
 
 class OpenIDCode(_CognitoIDToken, oidc_grants.OpenIDCode):
@@ -255,16 +281,26 @@ class OpenIDRefresh(_CognitoIDToken, oidc_grants.OpenIDToken):
 
 
 class CognitoRevocationEndpoint(RevocationEndpoint):
+    """Cognito developer guide, "The token revocation endpoint": refresh tokens
+    only (an ID or access token is 400 unsupported_token_type), an unknown
+    token is 200 with no effect, and success is 200 with an empty body."""
+
     CLIENT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
+    def create_endpoint_response(
+        self, request: OAuth2Request
+    ) -> tuple[int, str, list[tuple[str, str]]]:
+        status, _, headers = super().create_endpoint_response(request)
+        return status, "", [(k, v) for k, v in headers if k.lower() != "content-type"]
+
     def query_token(self, token_string: str, token_type_hint: str | None) -> RefreshToken | None:
-        # Cognito revokes refresh tokens only; anything else is an unknown
-        # token, which RFC 7009 answers with 200 and no effect.
+        if self.server.tokens.is_pool_jwt(token_string):
+            raise UnsupportedTokenTypeError()
         return self.server.store.find_refresh_token(token_string)
 
     def revoke_token(self, token: RefreshToken, request: OAuth2Request) -> None:
         lifetime = request.client.app_client.access_token_validity_seconds
-        self.server.store.revoke(token, keep_until=time.time() + lifetime)
+        self.server.store.revoke(token, access_token_lifetime=lifetime)
 
 
 class _AccessTokenValidator(BearerTokenValidator):
@@ -276,11 +312,18 @@ class _AccessTokenValidator(BearerTokenValidator):
 
     def authenticate_token(self, token_string: str) -> AccessToken | None:
         claims = self.tokens.verify_access_token(token_string)
-        user = self.pool.user(claims["username"]) if claims else None
-        if claims is None or user is None:
+        if claims is None:
+            return None
+        user = self.pool.user(claims["username"])
+        client = self.pool.client(claims["client_id"])
+        if user is None or client is None:
             return None
         return AccessToken(
-            claims=claims, user=user, revoked=self.store.is_origin_revoked(claims["origin_jti"])
+            claims=claims,
+            user=user,
+            client=client,
+            expired=claims["exp"] <= self.store.clock(),
+            revoked=self.store.is_origin_revoked(claims["origin_jti"]),
         )
 
 

@@ -1,8 +1,9 @@
-"""Serve the emulator over real HTTP on loopback, in a background thread.
+"""Serve the emulator over real HTTP on loopback, in background threads.
 
 Used by ``python -m devidp`` and by test suites (this one and others) that
-need a live emulator: ``with start_server(config) as idp: ...`` gives the
-base URL, issuer and discovery URL, and stops the server on exit.
+need a live emulator: ``with start_server(config) as idp: ...`` gives both
+public origins (the issuer's and the pool domain's), the issuer and the
+discovery URL, and stops both servers on exit.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from types import TracebackType
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from .app import DEFAULT_HOST, create_app
+from .app import DEFAULT_HOST, EmulatorApps, create_apps
 from .config import PoolConfig, load_config
-from .context import EXTENSION_KEY
 
 
 class _QuietRequestHandler(WSGIRequestHandler):
@@ -29,33 +29,53 @@ class _QuietRequestHandler(WSGIRequestHandler):
 
 
 @dataclass
+class _Served:
+    server: BaseWSGIServer
+    thread: threading.Thread
+
+
+@dataclass
 class RunningServer:
-    app: Flask
-    base_url: str
-    _server: BaseWSGIServer = field(repr=False)
-    _thread: threading.Thread = field(repr=False)
+    apps: EmulatorApps
+    _served: tuple[_Served, ...] = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
 
     @property
+    def issuer_base_url(self) -> str:
+        """The cognito-idp origin: discovery and JWKS."""
+        return self.apps.emulator.issuer_base_url
+
+    @property
+    def domain_url(self) -> str:
+        """The pool domain's origin: hosted UI and /oauth2/* endpoints."""
+        return self.apps.emulator.domain_url
+
+    @property
     def port(self) -> int:
-        return self._server.port
+        """The issuer origin's port."""
+        return self._served[0].server.port
+
+    @property
+    def domain_port(self) -> int:
+        return self._served[1].server.port
 
     @property
     def issuer(self) -> str:
-        return self.app.extensions[EXTENSION_KEY].issuer
+        return self.apps.emulator.issuer
 
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
     def stop(self) -> None:
-        """Stop serving and release the port; safe to call twice."""
+        """Stop serving and release both ports; safe to call twice."""
         if self._stopped:
             return
         self._stopped = True
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        for served in self._served:
+            served.server.shutdown()
+            served.server.server_close()
+            served.thread.join(timeout=5)
 
     def __enter__(self) -> RunningServer:
         return self
@@ -75,46 +95,67 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """Listen first, so that port 0 becomes a real port for the URLs and a
+    busy port is a plain OSError (Werkzeug would print and sys.exit)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
+
+
+def _serve(app: Flask, host: str, listener: socket.socket, log_requests: bool, name: str) -> _Served:
+    server = make_server(
+        host,
+        listener.getsockname()[1],
+        app,
+        threaded=True,
+        request_handler=None if log_requests else _QuietRequestHandler,
+        fd=listener.fileno(),
+    )
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=name, daemon=True
+    )
+    thread.start()
+    return _Served(server, thread)
+
+
 def start_server(
     config: PoolConfig | None = None,
     *,
     host: str = DEFAULT_HOST,
     port: int = 0,
-    base_url: str | None = None,
+    domain_port: int = 0,
+    issuer_base_url: str | None = None,
+    domain_url: str | None = None,
     instance_path: str | os.PathLike[str] | None = None,
     log_requests: bool = False,
 ) -> RunningServer:
-    """Serve a new emulator app; ``port=0`` picks a free port.
+    """Serve a new emulator: the issuer on ``port``, the pool domain on ``domain_port``.
 
-    The base URL defaults to the config's ``base_url``, else
-    ``http://{host}:{actual port}``. Raises OSError if the port is taken.
+    Port 0 picks a free port. Each public origin defaults to the config's,
+    else ``http://{host}:{actual port}``. Raises OSError if a port is taken.
     """
     pool = config or load_config()
-    # Listen first, so that port 0 becomes a real port for the issuer and a
-    # busy port is a plain OSError (Werkzeug would print and sys.exit).
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family)
+    listeners: list[socket.socket] = []
     try:
-        bound_port = listener.getsockname()[1]
-        app = create_app(
+        listeners.append(_listen(host, port))
+        listeners.append(_listen(host, domain_port))
+        issuer_port, bound_domain_port = (s.getsockname()[1] for s in listeners)
+        apps = create_apps(
             pool,
-            base_url=base_url or pool.base_url or f"http://{_url_host(host)}:{bound_port}",
+            issuer_base_url=issuer_base_url
+            or pool.issuer_base_url
+            or f"http://{_url_host(host)}:{issuer_port}",
+            domain_url=domain_url or pool.domain_url or f"http://{_url_host(host)}:{bound_domain_port}",
             instance_path=instance_path,
         )
-        server = make_server(
-            host,
-            bound_port,
-            app,
-            threaded=True,
-            request_handler=None if log_requests else _QuietRequestHandler,
-            fd=listener.fileno(),
-        )
+        issuer = _serve(apps.issuer, host, listeners[0], log_requests, "devidp-issuer")
+        try:
+            domain = _serve(apps.domain, host, listeners[1], log_requests, "devidp-domain")
+        except BaseException:
+            issuer.server.shutdown()
+            issuer.server.server_close()
+            raise
     finally:
-        listener.close()  # the server holds its own duplicate of the socket
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="devidp", daemon=True
-    )
-    thread.start()
-    return RunningServer(
-        app=app, base_url=app.extensions[EXTENSION_KEY].base_url, _server=server, _thread=thread
-    )
+        for listener in listeners:
+            listener.close()  # each server holds its own duplicate of its socket
+    return RunningServer(apps=apps, _served=(issuer, domain))

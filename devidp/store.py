@@ -10,6 +10,8 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
 from .models import AuthorizationCode, HostedUISession, RefreshToken
 
@@ -17,14 +19,17 @@ _PURGE_INTERVAL_SECONDS = 60.0
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    """``clock`` decides expiry; tests pass one they move by hand."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
         self._lock = threading.Lock()
         self._codes: dict[str, AuthorizationCode] = {}
         self._refresh_tokens: dict[str, RefreshToken] = {}
         # origin_jti -> time until which access tokens of that origin may live
         self._revoked_origins: dict[str, float] = {}
         self._sessions: dict[str, HostedUISession] = {}
-        self._next_purge = time.time() + _PURGE_INTERVAL_SECONDS
+        self._next_purge = clock() + _PURGE_INTERVAL_SECONDS
 
     def save_code(self, code: AuthorizationCode) -> None:
         with self._lock:
@@ -38,7 +43,7 @@ class MemoryStore:
             if found is None or found.client_id != client_id:
                 return None
             del self._codes[code]
-            return found if found.expires_at > time.time() else None
+            return found if found.expires_at > self.clock() else None
 
     def save_refresh_token(self, token: RefreshToken) -> None:
         with self._lock:
@@ -49,25 +54,40 @@ class MemoryStore:
         """A refresh token that is neither expired nor revoked, else None."""
         with self._lock:
             found = self._refresh_tokens.get(token)
-        if found is None or found.is_expired():
+        if found is None or found.expires_at <= self.clock():
             return None
         return found
 
-    def revoke(self, token: RefreshToken, keep_until: float) -> None:
+    def retire(self, token: RefreshToken, grace_seconds: int) -> None:
+        """A rotated-out refresh token: valid ``grace_seconds`` more, for retries.
+
+        Cognito developer guide, "Refresh tokens" (refresh token rotation).
+        """
+        with self._lock:
+            current = self._refresh_tokens.get(token.token)
+            if current is None:
+                return
+            until = min(current.expires_at, self.clock() + grace_seconds)
+            if grace_seconds <= 0:
+                del self._refresh_tokens[token.token]
+            else:
+                self._refresh_tokens[token.token] = replace(current, expires_at=until)
+
+    def revoke(self, token: RefreshToken, access_token_lifetime: int) -> None:
         """Revoke a refresh token and every access token of its origin.
 
-        ``keep_until`` must outlive the access tokens already issued from it.
+        The revocation is remembered as long as an access token issued now lives.
         """
         with self._lock:
             self._refresh_tokens.pop(token.token, None)
-            self._revoked_origins[token.origin_jti] = keep_until
+            self._revoked_origins[token.origin_jti] = self.clock() + access_token_lifetime
 
     def is_origin_revoked(self, origin_jti: str) -> bool:
         with self._lock:
             return origin_jti in self._revoked_origins
 
     def start_session(self, username: str, lifetime: int) -> HostedUISession:
-        now = time.time()
+        now = self.clock()
         session = HostedUISession(
             sid=secrets.token_urlsafe(32),
             username=username,
@@ -84,7 +104,7 @@ class MemoryStore:
             return None
         with self._lock:
             found = self._sessions.get(sid)
-        if found is None or found.expires_at <= time.time():
+        if found is None or found.expires_at <= self.clock():
             return None
         return found
 
@@ -95,7 +115,7 @@ class MemoryStore:
 
     def _purge_if_due(self) -> None:
         """Drop expired entries; the caller holds the lock."""
-        now = time.time()
+        now = self.clock()
         if now < self._next_purge:
             return
         self._next_purge = now + _PURGE_INTERVAL_SECONDS

@@ -8,61 +8,110 @@ userInfo answers whose booleans are the strings "true"/"false".
 
 from __future__ import annotations
 
+import secrets
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from authlib.oauth2.rfc6749 import scope_to_list
-from joserfc import jwt
+from joserfc import jwe, jwt
 from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
 
 from .config import AppClient, User
 from .keys import SigningKeys
 from .models import Principal
 
 ALGORITHM = "RS256"
+#: Cognito developer guide, "Refresh tokens": a refresh token is an encrypted JWT
+#: (a JWE). Its five parts here are a real JWE, encrypted to a key that only this
+#: process holds and never reads back: the token is an opaque handle to the
+#: store, of the shape and about the size (1.8 kB) of Cognito's.
+_REFRESH_TOKEN_HEADER = {"cty": "JWT", "enc": "A256GCM", "alg": "RSA-OAEP"}
+#: Random filler that makes the JWE as long as Cognito's (~1,780 characters).
+_REFRESH_TOKEN_FILLER_BYTES = 1000
+#: userInfo answers per scope (Cognito developer guide: "The user attributes
+#: endpoint"): "openid profile" gives these and custom attributes, "openid email"
+#: and "openid phone" add their own attributes to the basic profile (sub, username).
+_PROFILE_ATTRIBUTES = frozenset(
+    {
+        "name",
+        "family_name",
+        "given_name",
+        "middle_name",
+        "nickname",
+        "preferred_username",
+        "profile",
+        "picture",
+        "website",
+        "gender",
+        "birthdate",
+        "zoneinfo",
+        "locale",
+        "updated_at",
+    }
+)
 _SCOPED_ATTRIBUTES = {
-    "email": ("email", "email_verified"),
-    "phone": ("phone_number", "phone_number_verified"),
+    "email": frozenset({"email", "email_verified"}),
+    "phone": frozenset({"phone_number", "phone_number_verified"}),
 }
 
 
-def scoped_attributes(user: User, scope: str) -> dict[str, Any]:
-    """The user attributes a token with ``scope`` may see, as Cognito decides.
-
-    ``openid`` alone or with ``profile`` gives every attribute; ``email`` and
-    ``phone`` without ``profile`` narrow it to their own attributes.
-    """
+def readable_attributes(user: User, client: AppClient) -> dict[str, Any]:
+    """The user's attributes that ``client`` may read (its ReadAttributes)."""
     everything: dict[str, Any] = {}
     if user.email is not None:
         everything["email"] = user.email
         everything["email_verified"] = user.email_verified
     everything.update(user.attributes)
+    return {name: value for name, value in everything.items() if client.readable(name)}
+
+
+def _in_scope(name: str, scopes: set[str]) -> bool:
+    if "profile" in scopes and (name in _PROFILE_ATTRIBUTES or name.startswith("custom:")):
+        return True
+    return any(name in _SCOPED_ATTRIBUTES[s] for s in scopes & _SCOPED_ATTRIBUTES.keys())
+
+
+def userinfo_claims(user: User, client: AppClient, scope: str) -> dict[str, Any]:
+    """The body of ``/oauth2/userInfo`` for an access token with ``scope``.
+
+    Cognito developer guide, "The user attributes endpoint": ``openid`` alone
+    returns every attribute the client can read; ``profile``, ``email`` and
+    ``phone`` each return their own attributes only (``profile`` returns
+    neither email nor phone). Booleans are the strings "true"/"false".
+    """
+    attributes = readable_attributes(user, client)
     scopes = set(scope_to_list(scope) or ())
-    if "profile" in scopes or not scopes & _SCOPED_ATTRIBUTES.keys():
-        return everything
-    wanted = {name for s in scopes & _SCOPED_ATTRIBUTES.keys() for name in _SCOPED_ATTRIBUTES[s]}
-    return {k: v for k, v in everything.items() if k in wanted}
-
-
-def userinfo_claims(user: User, scope: str) -> dict[str, Any]:
-    """The body of ``/oauth2/userInfo``: Cognito sends booleans as strings."""
+    if scopes & {"profile", *_SCOPED_ATTRIBUTES}:
+        attributes = {k: v for k, v in attributes.items() if _in_scope(k, scopes)}
     claims: dict[str, Any] = {"sub": user.sub}
-    for name, value in scoped_attributes(user, scope).items():
+    for name, value in attributes.items():
         claims[name] = ("true" if value else "false") if isinstance(value, bool) else value
     claims["username"] = user.username
     return claims
 
 
 class TokenFactory:
-    """Mints and checks the pool's JWTs for one issuer."""
+    """Mints and checks the pool's tokens for one issuer; ``clock`` gives iat and exp."""
 
-    def __init__(self, issuer: str, keys: SigningKeys):
+    def __init__(self, issuer: str, keys: SigningKeys, clock: Callable[[], float] = time.time):
         self.issuer = issuer
         self.keys = keys
+        self.clock = clock
+        # Only this process sees refresh tokens, so a per-process key is enough.
+        self._refresh_token_key = RSAKey.generate_key(2048)
+
+    def refresh_token(self) -> str:
+        """A new refresh token: opaque, JWE-shaped, as long as Cognito's."""
+        filler = secrets.token_bytes(_REFRESH_TOKEN_FILLER_BYTES)
+        return jwe.encrypt_compact(
+            dict(_REFRESH_TOKEN_HEADER), filler, self._refresh_token_key
+        )
 
     def access_token(self, principal: Principal, client: AppClient, scope: str) -> str:
-        now = int(time.time())
+        now = int(self.clock())
         claims: dict[str, Any] = {
             "sub": principal.user.sub,
             "iss": self.issuer,
@@ -88,7 +137,7 @@ class TokenFactory:
 
     def id_token_registered_claims(self, client: AppClient) -> dict[str, Any]:
         """iss/aud/iat/exp; Cognito's ``aud`` is the client id as a string."""
-        now = int(time.time())
+        now = int(self.clock())
         return {
             "iss": self.issuer,
             "aud": client.client_id,
@@ -96,13 +145,18 @@ class TokenFactory:
             "exp": now + client.id_token_validity_seconds,
         }
 
-    def id_token_user_claims(self, principal: Principal, scope: str) -> dict[str, Any]:
-        """The Cognito-specific ID-token claims (Authlib adds nonce and at_hash)."""
+    def id_token_user_claims(self, principal: Principal) -> dict[str, Any]:
+        """The Cognito-specific ID-token claims (Authlib adds nonce and at_hash).
+
+        Every attribute the client may read, whatever the email/phone/profile
+        scopes (Cognito developer guide: "Understanding the identity (ID) token";
+        scopes narrow only userInfo).
+        """
         user = principal.user
         claims: dict[str, Any] = {"sub": user.sub}
         if user.groups:
             claims["cognito:groups"] = list(user.groups)
-        claims.update(scoped_attributes(user, scope))
+        claims.update(readable_attributes(user, principal.client))
         claims.update(
             {
                 "cognito:username": user.username,
@@ -114,6 +168,16 @@ class TokenFactory:
             }
         )
         return claims
+
+    def is_pool_jwt(self, token: str) -> bool:
+        """Whether ``token`` is an ID or access token that this pool signed."""
+        for key in (self.keys.id_key, self.keys.access_key):
+            try:
+                jwt.decode(token, key, algorithms=[ALGORITHM])
+            except (JoseError, ValueError, TypeError):
+                continue
+            return True
+        return False
 
     def verify_access_token(self, token: str) -> dict[str, Any] | None:
         """The claims of a well-formed access token we signed, else None.

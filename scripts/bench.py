@@ -49,16 +49,18 @@ def main() -> int:
     client, user = pool.default_client, pool.default_user
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        rp_port, idp_port = free_port(), free_port()
-        rp_url, idp_url = f"http://127.0.0.1:{rp_port}", f"http://127.0.0.1:{idp_port}"
+        rp_port, idp_port, domain_port = free_port(), free_port(), free_port()
+        # idp_url is the emulator's pool domain (its token endpoint); the issuer is on idp_port.
+        # The app is registered on localhost: Cognito allows plain http callbacks only there.
+        rp_url, idp_url = f"http://localhost:{rp_port}", f"http://127.0.0.1:{domain_port}"
         config = work / "pool.toml"
-        config.write_text((ROOT / "devidp" / "pool.toml").read_text().replace("http://127.0.0.1:5000", rp_url))
+        config.write_text((ROOT / "devidp" / "pool.toml").read_text().replace("http://localhost:5000", rp_url))
         idp_log = work / "devidp.log"
-        emulator = start([sys.executable, "-m", "devidp", "--port", str(idp_port), "--config", str(config),
-                          "--instance-path", str(work / "devidp")], idp_port, idp_log)
+        emulator = start([sys.executable, "-m", "devidp", "--port", str(idp_port), "--domain-port", str(domain_port),
+                          "--config", str(config), "--instance-path", str(work / "devidp")], idp_port, idp_log)
         rp = start([sys.executable, "-m", "gunicorn", "wsgi:app"], rp_port, work / "rp.log", {
             "SECRET_KEY": "bench-" + "k" * 40,
-            "OIDC_DISCOVERY_URL": f"{idp_url}/{pool.pool_id}/.well-known/openid-configuration",
+            "OIDC_DISCOVERY_URL": f"http://127.0.0.1:{idp_port}/{pool.pool_id}/.well-known/openid-configuration",
             "OIDC_CLIENT_ID": client.client_id,
             "OIDC_CLIENT_SECRET": client.client_secret,
             "APP_BASE_URL": rp_url,

@@ -40,7 +40,8 @@ USER = load_config().default_user
 class Cluster:
     work: Path
     redis_port: int
-    idp_port: int
+    idp_port: int  # the emulator's issuer origin; its hosted UI and /oauth2/* are on idp_domain_port
+    idp_domain_port: int
     a_url: str
     b_url: str
     redis: object = None
@@ -54,18 +55,20 @@ class Cluster:
                            self.redis_port, self.work / "redis.log")
 
     def start_idp(self) -> None:
-        self.idp = start([sys.executable, "-m", "devidp", "--port", str(self.idp_port), "--config",
-                          str(self.work / "pool.toml"), "--instance-path", str(self.work / "devidp")],
-                         self.idp_port, self.work / "devidp.log")
+        self.idp = start([sys.executable, "-m", "devidp", "--port", str(self.idp_port), "--domain-port",
+                          str(self.idp_domain_port), "--config", str(self.work / "pool.toml"), "--instance-path",
+                          str(self.work / "devidp")], self.idp_port, self.work / "devidp.log")
 
 
 def make_cluster(work: Path) -> Cluster:
     pool = load_config()
     client = pool.default_client
     a_port, b_port = free_port(), free_port()
-    cluster = Cluster(work, free_port(), free_port(), f"http://127.0.0.1:{a_port}", f"http://127.0.0.1:{b_port}")
+    # On localhost: Cognito, and so the emulator, allows plain http callbacks only there.
+    cluster = Cluster(work, free_port(), free_port(), free_port(), f"http://localhost:{a_port}",
+                      f"http://localhost:{b_port}")
     (work / "pool.toml").write_text((ROOT / "devidp" / "pool.toml").read_text()
-                                    .replace("http://127.0.0.1:5000", cluster.a_url))
+                                    .replace("http://localhost:5000", cluster.a_url))
     cluster.start_redis()
     cluster.start_idp()
     env = {

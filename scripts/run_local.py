@@ -1,8 +1,8 @@
 """`make run`: serve the relying party under gunicorn, with the local Cognito emulator when no provider is set.
 
 With an OIDC_* / COGNITO_* provider in the environment or `.env`, only the app runs, on the
-port of APP_BASE_URL. Without one, the emulator (devidp) starts on 127.0.0.1:9229 with the
-demo pool in devidp/pool.toml, the app is pointed at it with the pool's client ID and
+port of APP_BASE_URL. Without one, the emulator (devidp) starts with the demo pool in
+devidp/pool.toml on two origins as Cognito (issuer on 127.0.0.1:9229, hosted UI on :9230), the app is pointed at it with the pool's client ID and
 secret, and the URL to open and the demo credentials are printed. Ctrl-C stops both.
 """
 
@@ -23,7 +23,8 @@ from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
-EMULATOR_PORT = 9229
+EMULATOR_PORT = 9229  # the issuer origin (Cognito's cognito-idp host)
+EMULATOR_DOMAIN_PORT = 9230  # the pool's domain: hosted UI and /oauth2/*
 PROVIDER_VARIABLES = ("OIDC_DISCOVERY_URL", "COGNITO_USER_POOL_ID", "OIDC_PROVIDERS_FILE")
 
 
@@ -66,8 +67,10 @@ def _start_with_emulator(env: dict[str, str], children: list[subprocess.Popen]) 
     client, user = pool.default_client, pool.default_user
     callback = urlsplit(client.callback_urls[0])
     base_url = f"{callback.scheme}://{callback.netloc}"
-    _require_free_port(EMULATOR_PORT, "the local Cognito emulator")
-    children.append(subprocess.Popen([sys.executable, "-m", "devidp", "--port", str(EMULATOR_PORT)], cwd=ROOT))
+    _require_free_port(EMULATOR_PORT, "the local Cognito emulator's issuer")
+    _require_free_port(EMULATOR_DOMAIN_PORT, "the local Cognito emulator's hosted UI")
+    children.append(subprocess.Popen([sys.executable, "-m", "devidp", "--port", str(EMULATOR_PORT),
+                                      "--domain-port", str(EMULATOR_DOMAIN_PORT)], cwd=ROOT))
     issuer = f"http://127.0.0.1:{EMULATOR_PORT}/{pool.pool_id}"
     _wait_for_url(f"{issuer}/.well-known/openid-configuration", children[-1])
     env.update(

@@ -23,10 +23,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from devidp import create_app
+from devidp import EmulatorApps, create_apps
+from tests.support.clock import Clock
 from devidp.config import DEFAULT_CONFIG_PATH, AppClient, PoolConfig, load_config
 
-BASE_URL = "http://127.0.0.1:9229"
+#: The two origins, as create_apps defaults them: the issuer (Cognito's
+#: cognito-idp host) and the pool's domain (hosted UI and /oauth2/*).
+ISSUER_BASE_URL = "http://127.0.0.1:9229"
+BASE_URL = "http://127.0.0.1:9230"
 DEMO_PASSWORD = "DemoPass1!"
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 _ACTION = re.compile(r'<form method="post" action="([^"]+)"')
@@ -45,23 +49,46 @@ def pool() -> PoolConfig:
 
 
 @pytest.fixture
-def make_app(instance_dir):
-    def build(config: PoolConfig | None = None, **kwargs: Any) -> Flask:
-        kwargs.setdefault("base_url", BASE_URL)
+def make_emulator(instance_dir):
+    """Both apps of a fresh emulator (issuer origin and pool domain)."""
+
+    def build(config: PoolConfig | None = None, **kwargs: Any) -> EmulatorApps:
         kwargs.setdefault("instance_path", instance_dir)
-        return create_app(config or load_config(DEFAULT_CONFIG_PATH), **kwargs)
+        return create_apps(config or load_config(DEFAULT_CONFIG_PATH), **kwargs)
 
     return build
 
 
 @pytest.fixture
-def app(make_app, pool) -> Flask:
-    return make_app(pool)
+def make_app(make_emulator):
+    """The pool-domain app of a fresh emulator."""
+
+    def build(config: PoolConfig | None = None, **kwargs: Any) -> Flask:
+        return make_emulator(config, **kwargs).domain
+
+    return build
+
+
+@pytest.fixture
+def apps(make_emulator, pool) -> EmulatorApps:
+    return make_emulator(pool)
+
+
+@pytest.fixture
+def app(apps) -> Flask:
+    """The pool's domain: hosted UI and /oauth2/* endpoints."""
+    return apps.domain
 
 
 @pytest.fixture
 def http(app) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture
+def issuer_http(apps) -> FlaskClient:
+    """The issuer origin: discovery document and JWKS."""
+    return apps.issuer.test_client()
 
 
 @pytest.fixture
@@ -234,11 +261,19 @@ class HostedUIDriver:
 
 
 @pytest.fixture
-def make_hosted_ui(make_app):
-    """A driver for a fresh emulator built from ``config``."""
+def clock() -> Clock:
+    return Clock()
 
-    def build(config: PoolConfig, client: AppClient | None = None) -> HostedUIDriver:
-        return HostedUIDriver(make_app(config).test_client(), client or config.default_client)
+
+@pytest.fixture
+def make_hosted_ui(make_app):
+    """A driver for a fresh emulator built from ``config`` (and ``clock``, to move time by hand)."""
+
+    def build(
+        config: PoolConfig, client: AppClient | None = None, clock: Clock | None = None
+    ) -> HostedUIDriver:
+        app = make_app(config, **({"clock": clock} if clock else {}))
+        return HostedUIDriver(app.test_client(), client or config.default_client)
 
     return build
 
@@ -249,12 +284,13 @@ def hosted_ui(http, pool) -> HostedUIDriver:
 
 
 @pytest.fixture
-def verify_jwt(http):
+def verify_jwt(issuer_http):
     """Verify a JWT against the emulator's published JWKS; return the Token."""
     from joserfc import jwt
     from joserfc.jwk import KeySet
 
-    keys = KeySet.import_key_set(http.get("/us-east-1_DevPool01/.well-known/jwks.json").get_json())
+    jwks = issuer_http.get("/us-east-1_DevPool01/.well-known/jwks.json").get_json()
+    keys = KeySet.import_key_set(jwks)
 
     def verify(token: str) -> jwt.Token:
         return jwt.decode(token, keys, algorithms=["RS256"])

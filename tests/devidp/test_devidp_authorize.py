@@ -11,7 +11,7 @@ def test_valid_request_without_session_goes_to_login_with_same_params(hosted_ui)
     params = hosted_ui.params()
     response = hosted_ui.authorize(params)
     assert response.status_code == 302
-    assert response.location.startswith("http://127.0.0.1:9229/login?")
+    assert response.location.startswith("http://127.0.0.1:9230/login?")
     assert hosted_ui.query(response.location) == params
 
 
@@ -28,8 +28,8 @@ def test_unknown_client_gets_error_page_not_redirect(hosted_ui):
     "redirect_uri",
     [
         "http://evil.example/callback",
-        "http://127.0.0.1:5000/oauth/v2/callback/",  # not an exact match
-        "http://127.0.0.1:5000/oauth/v2/callback?x=1",
+        "http://localhost:5000/oauth/v2/callback/",  # not an exact match
+        "http://localhost:5000/oauth/v2/callback?x=1",
         None,  # Cognito requires redirect_uri
     ],
 )

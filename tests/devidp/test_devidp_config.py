@@ -30,8 +30,8 @@ def test_default_pool_has_demo_user_and_client(pool):
     client = pool.default_client
     assert re.fullmatch(r"[a-z0-9]{26}", client.client_id)
     assert client.client_secret and len(client.client_secret) > 40
-    assert client.callback_urls == ("http://127.0.0.1:5000/oauth/v2/callback",)
-    assert client.logout_urls == ("http://127.0.0.1:5000/",)
+    assert client.callback_urls == ("http://localhost:5000/oauth/v2/callback",)
+    assert client.logout_urls == ("http://localhost:5000/",)
     assert set(client.allowed_scopes) == {"openid", "email", "profile", "phone"}
     assert client.allowed_oauth_flows == ("code",)
     assert (
@@ -75,7 +75,7 @@ def _data(**changes):
     data = {
         "pool_id": "us-east-1_DevPool01",
         "users": [{"username": "demo", "password": "DemoPass1!"}],
-        "clients": [{"client_id": "abc", "callback_urls": ["http://127.0.0.1:5000/cb"]}],
+        "clients": [{"client_id": "abc", "callback_urls": ["http://localhost:5000/cb"]}],
     }
     for key, value in changes.items():
         section, _, field = key.partition("__")
@@ -90,7 +90,12 @@ def _data(**changes):
     ("changes", "message"),
     [
         ({"pool_id": "DevPool01"}, "pool_id"),
-        ({"base_url": "http://127.0.0.1:9229/prefix"}, "base_url"),
+        ({"issuer_base_url": "http://127.0.0.1:9229/prefix"}, "issuer_base_url"),
+        ({"domain_url": "http://127.0.0.1:9230/?x=1"}, "domain_url"),
+        (
+            {"issuer_base_url": "http://127.0.0.1:9229", "domain_url": "http://127.0.0.1:9229/"},
+            "domain_url: must differ from issuer_base_url",
+        ),
         ({"users": []}, "users: must list at least one user"),
         ({"clients": {"client_id": "x"}}, "clients: must be an array"),
         ({"users__password": "short"}, "users[0].password"),
@@ -111,12 +116,67 @@ def _data(**changes):
         ({"clients__allowed_oauth_flows": ["client_credentials"]}, "allowed_oauth_flows"),
         ({"clients__access_token_validity_seconds": 0}, "access_token_validity_seconds"),
         ({"clients__id_token_validity_seconds": True}, "id_token_validity_seconds"),
+        ({"clients__auth_code_validity_seconds": 0}, "auth_code_validity_seconds"),
+        ({"clients__refresh_token_rotation": "ENABLED"}, "refresh_token_rotation"),
+        # Cognito's RetryGracePeriodSeconds: 0 to 60 ("Refresh tokens").
+        ({"clients__refresh_token_retry_grace_period_seconds": 61}, "from 0 to 60"),
+        ({"clients__refresh_token_retry_grace_period_seconds": -1}, "from 0 to 60"),
+        ({"clients__read_attributes": ["email", "shoe_size"]}, "clients[0].read_attributes"),
     ],
 )
 def test_validation_errors_name_the_field(changes, message):
     with pytest.raises(ConfigError, match=re.escape(message)) as caught:
         parse_config(_data(**changes), source="my.toml")
     assert str(caught.value).startswith("my.toml: ")
+
+
+@pytest.mark.parametrize(
+    ("field", "seconds", "allowed"),
+    [
+        pytest.param("id_token_validity_seconds", 299, False, id="id-below-5-min"),
+        pytest.param("id_token_validity_seconds", 300, True, id="id-5-min"),
+        pytest.param("id_token_validity_seconds", 86400, True, id="id-1-day"),
+        pytest.param("id_token_validity_seconds", 86401, False, id="id-above-1-day"),
+        pytest.param("access_token_validity_seconds", 299, False, id="access-below-5-min"),
+        pytest.param("access_token_validity_seconds", 86401, False, id="access-above-1-day"),
+        pytest.param("refresh_token_validity_seconds", 3599, False, id="refresh-below-60-min"),
+        pytest.param("refresh_token_validity_seconds", 3600, True, id="refresh-60-min"),
+        pytest.param("refresh_token_validity_seconds", 315360000, True, id="refresh-10-years"),
+        pytest.param("refresh_token_validity_seconds", 315360001, False, id="refresh-above"),
+    ],
+)
+def test_token_lifetimes_stay_in_cognitos_ranges(field, seconds, allowed):
+    """"Understanding the identity (ID) token" / "...the access token": 5 minutes to
+    1 day; "Refresh tokens": 60 minutes to 10 years. The error names the rule."""
+    data = _data(**{f"clients__{field}": seconds})
+    if allowed:
+        assert getattr(parse_config(data).default_client, field) == seconds
+        return
+    with pytest.raises(ConfigError, match=rf"clients\[0\]\.{field}: .*Cognito allows between"):
+        parse_config(data)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        pytest.param("https://app.example/cb", True, id="https"),
+        pytest.param("http://localhost:5000/cb", True, id="http-localhost"),
+        pytest.param("http://localhost/cb", True, id="http-localhost-no-port"),
+        pytest.param("http://127.0.0.1:5000/cb", False, id="http-loopback-ip"),
+        pytest.param("http://app.example/cb", False, id="http-elsewhere"),
+        pytest.param("http://localhost.example/cb", False, id="http-lookalike"),
+    ],
+)
+@pytest.mark.parametrize("field", ["callback_urls", "logout_urls"])
+def test_callback_and_sign_out_urls_are_https_except_localhost(field, url, allowed):
+    """"Amazon Cognito requires HTTPS over HTTP except for http://localhost" (Cognito
+    API reference, CreateUserPoolClient CallbackURLs and LogoutURLs)."""
+    data = _data(**{f"clients__{field}": [url]})
+    if allowed:
+        assert getattr(parse_config(data).default_client, field) == (url,)
+        return
+    with pytest.raises(ConfigError, match=rf"clients\[0\]\.{field}\[0\]: .*must use https"):
+        parse_config(data)
 
 
 def test_missing_required_field_is_named():

@@ -14,24 +14,24 @@ from devidp.keys import KEY_FILE_NAME, KeyFileError, load_or_create_keys
 JWKS = "/us-east-1_DevPool01/.well-known/jwks.json"
 
 
-def test_keys_are_created_with_mode_0600_and_reused(tmp_path, make_app):
-    first = make_app(instance_path=tmp_path).test_client().get(JWKS).get_json()
+def test_keys_are_created_with_mode_0600_and_reused(tmp_path, make_emulator):
+    first = make_emulator(instance_path=tmp_path).issuer.test_client().get(JWKS).get_json()
     key_file = tmp_path / "devidp" / KEY_FILE_NAME
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert "d" in json.loads(key_file.read_text())["id_token"]  # private part is kept
-    second = make_app(instance_path=tmp_path).test_client().get(JWKS).get_json()
+    second = make_emulator(instance_path=tmp_path).issuer.test_client().get(JWKS).get_json()
     assert first == second
 
 
-def test_other_instance_folder_gets_other_keys(tmp_path, make_app):
-    one = make_app(instance_path=tmp_path / "a").test_client().get(JWKS).get_json()
-    two = make_app(instance_path=tmp_path / "b").test_client().get(JWKS).get_json()
+def test_other_instance_folder_gets_other_keys(tmp_path, make_emulator):
+    one = make_emulator(instance_path=tmp_path / "a").issuer.test_client().get(JWKS).get_json()
+    two = make_emulator(instance_path=tmp_path / "b").issuer.test_client().get(JWKS).get_json()
     assert {k["kid"] for k in one["keys"]}.isdisjoint(k["kid"] for k in two["keys"])
 
 
-def test_tokens_from_before_a_restart_still_verify(make_app, make_hosted_ui, pool):
+def test_tokens_from_before_a_restart_still_verify(make_emulator, make_hosted_ui, pool):
     id_token = make_hosted_ui(pool).tokens()["id_token"]
-    restarted = make_app(pool).test_client()  # same instance folder, new process state
+    restarted = make_emulator(pool).issuer.test_client()  # same instance folder, new process state
     keys = KeySet.import_key_set(restarted.get(JWKS).get_json())
     assert jwt.decode(id_token, keys, algorithms=["RS256"]).claims["token_use"] == "id"
 

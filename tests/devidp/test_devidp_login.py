@@ -33,7 +33,7 @@ def test_successful_sign_in_redirects_with_code_and_state(hosted_ui):
     page = hosted_ui.login_page(params)
     response = hosted_ui.submit(page, "demo", "DemoPass1!")
     assert response.status_code == 302
-    assert response.location.startswith("http://127.0.0.1:5000/oauth/v2/callback?")
+    assert response.location.startswith("http://localhost:5000/oauth/v2/callback?")
     answer = hosted_ui.query(response.location)
     assert answer["state"] == "state-123"
     assert len(answer["code"]) >= 32

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-LOGOUT = "http://127.0.0.1:9229/logout?"
+LOGOUT = "http://127.0.0.1:9230/logout?"
 
 
 def test_logout_clears_session_and_redirects_to_registered_uri(hosted_ui):
@@ -14,11 +14,11 @@ def test_logout_clears_session_and_redirects_to_registered_uri(hosted_ui):
     response = hosted_ui.http.get(
         LOGOUT
         + urlencode(
-            {"client_id": hosted_ui.client.client_id, "logout_uri": "http://127.0.0.1:5000/"}
+            {"client_id": hosted_ui.client.client_id, "logout_uri": "http://localhost:5000/"}
         )
     )
     assert response.status_code == 302
-    assert response.location == "http://127.0.0.1:5000/"
+    assert response.location == "http://localhost:5000/"
     assert response.headers["Set-Cookie"].startswith("devidp_session=;")
     after = hosted_ui.authorize(hosted_ui.params())
     assert hosted_ui.path(after.location) == "/login"
@@ -26,7 +26,7 @@ def test_logout_clears_session_and_redirects_to_registered_uri(hosted_ui):
 
 @pytest.mark.parametrize(
     "logout_uri",
-    ["http://evil.example/", "http://127.0.0.1:5000", "http://127.0.0.1:5000/?x=1"],
+    ["http://evil.example/", "http://localhost:5000", "http://localhost:5000/?x=1"],
 )
 def test_unregistered_logout_uri_gets_error_page(hosted_ui, logout_uri):
     hosted_ui.sign_in()
@@ -43,12 +43,12 @@ def test_unregistered_logout_uri_gets_error_page(hosted_ui, logout_uri):
 @pytest.mark.parametrize(
     "query",
     [
-        {"logout_uri": "http://127.0.0.1:5000/"},
-        {"client_id": "unknown", "logout_uri": "http://127.0.0.1:5000/"},
+        {"logout_uri": "http://localhost:5000/"},
+        {"client_id": "unknown", "logout_uri": "http://localhost:5000/"},
         {"client_id": "8ohtby26b3atnvdl6izvl1ewju"},
         {
             "client_id": "8ohtby26b3atnvdl6izvl1ewju",
-            "post_logout_redirect_uri": "http://127.0.0.1:5000/",
+            "post_logout_redirect_uri": "http://localhost:5000/",
             "id_token_hint": "x",
         },
     ],

@@ -30,10 +30,13 @@ def _free_port() -> int:
 def test_start_server_serves_a_full_sign_in(pool, instance_dir):
     client = pool.default_client
     with start_server(pool, instance_path=instance_dir) as idp:
-        assert idp.base_url == f"http://127.0.0.1:{idp.port}"
-        assert idp.issuer == f"{idp.base_url}/us-east-1_DevPool01"
+        assert idp.issuer_base_url == f"http://127.0.0.1:{idp.port}"
+        assert idp.domain_url == f"http://127.0.0.1:{idp.domain_port}"
+        assert idp.port != idp.domain_port
+        assert idp.issuer == f"{idp.issuer_base_url}/us-east-1_DevPool01"
         doc = requests.get(idp.discovery_url, timeout=5).json()
         assert doc["issuer"] == idp.issuer
+        assert doc["token_endpoint"] == f"{idp.domain_url}/oauth2/token"
         browser = requests.Session()
         authorize = browser.get(
             doc["authorization_endpoint"],
@@ -74,17 +77,32 @@ def test_start_server_serves_a_full_sign_in(pool, instance_dir):
             timeout=5,
         )
         assert userinfo.json()["email_verified"] == "true"
-        port = idp.port
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+        ports = (idp.port, idp.domain_port)
+    for port in ports:
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
 
 
-def test_start_server_honours_an_explicit_base_url(pool, instance_dir):
-    with start_server(pool, base_url="http://localhost:1234", instance_path=instance_dir) as idp:
+def test_the_token_endpoint_on_the_issuer_origin_is_404_as_on_aws(pool, instance_dir):
+    """Cognito developer guide, "The token endpoint": it is on the pool's domain only."""
+    with start_server(pool, instance_path=instance_dir) as idp:
+        assert requests.post(f"{idp.issuer_base_url}/oauth2/token", timeout=5).status_code == 404
+        assert requests.get(f"{idp.issuer_base_url}/logout", timeout=5).status_code == 404
+        assert requests.get(idp.discovery_url.replace(idp.issuer_base_url, idp.domain_url),
+                            timeout=5).status_code == 404
+
+
+def test_start_server_honours_explicit_origins(pool, instance_dir):
+    with start_server(
+        pool,
+        issuer_base_url="http://localhost:1234",
+        domain_url="http://localhost:1235",
+        instance_path=instance_dir,
+    ) as idp:
         local = f"http://127.0.0.1:{idp.port}/us-east-1_DevPool01/.well-known/openid-configuration"
-        assert requests.get(local, timeout=5).json()["issuer"] == (
-            "http://localhost:1234/us-east-1_DevPool01"
-        )
+        doc = requests.get(local, timeout=5).json()
+        assert doc["issuer"] == "http://localhost:1234/us-east-1_DevPool01"
+        assert doc["authorization_endpoint"] == "http://localhost:1235/oauth2/authorize"
 
 
 def test_stop_is_idempotent(pool, instance_dir):
@@ -116,15 +134,17 @@ def _first_line(proc: subprocess.Popen[str], timeout: float = 20) -> str:
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_module_starts_answers_and_stops_on_signal(tmp_path, signum):
-    port = _free_port()
-    proc = _run_module("--port", str(port), "--instance-path", str(tmp_path))
+    port, domain_port = _free_port(), _free_port()
+    proc = _run_module(
+        "--port", str(port), "--domain-port", str(domain_port), "--instance-path", str(tmp_path)
+    )
     try:
         line = _first_line(proc)
         discovery = f"http://127.0.0.1:{port}/us-east-1_DevPool01/.well-known/openid-configuration"
         assert line == f"devidp: discovery at {discovery}"
-        assert requests.get(discovery, timeout=5).json()["issuer"] == (
-            f"http://127.0.0.1:{port}/us-east-1_DevPool01"
-        )
+        doc = requests.get(discovery, timeout=5).json()
+        assert doc["issuer"] == f"http://127.0.0.1:{port}/us-east-1_DevPool01"
+        assert doc["authorization_endpoint"] == f"http://127.0.0.1:{domain_port}/oauth2/authorize"
         assert (tmp_path / "devidp" / "signing-keys.json").exists()
         proc.send_signal(signum)
         stdout, stderr = proc.communicate(timeout=10)
@@ -136,22 +156,39 @@ def test_module_starts_answers_and_stops_on_signal(tmp_path, signum):
     assert "Traceback" not in stderr
 
 
-def test_module_reports_a_bad_config(tmp_path):
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ('pool_id = "nope"\n', "pool_id"),
+        (
+            (REPO_ROOT / "devidp" / "pool.toml").read_text().replace("http://localhost:5000/o", "http://10.0.0.5/o"),
+            "clients[0].callback_urls[0]: 'http://10.0.0.5/oauth/v2/callback' must use https",
+        ),
+    ],
+)
+def test_module_reports_a_bad_config(tmp_path, text, rule):
+    """Start-up errors name the rule broken (here Cognito's https-except-localhost)."""
     bad = tmp_path / "pool.toml"
-    bad.write_text('pool_id = "nope"\n')
-    proc = _run_module("--config", str(bad), "--port", str(_free_port()))
+    bad.write_text(text)
+    proc = _run_module(
+        "--config", str(bad), "--port", str(_free_port()), "--domain-port", str(_free_port())
+    )
     _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 2
-    assert stderr.startswith(f"devidp: error: {bad}: pool_id")
+    assert stderr.startswith(f"devidp: error: {bad}: {rule}")
     assert "Traceback" not in stderr
 
 
-def test_module_reports_a_busy_port(tmp_path):
+@pytest.mark.parametrize("flag", ["--port", "--domain-port"])
+def test_module_reports_a_busy_port(tmp_path, flag):
+    other = "--domain-port" if flag == "--port" else "--port"
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        proc = _run_module("--port", str(port), "--instance-path", str(tmp_path))
+        proc = _run_module(
+            flag, str(port), other, str(_free_port()), "--instance-path", str(tmp_path)
+        )
         _, stderr = proc.communicate(timeout=20)
     assert proc.returncode == 1
     assert stderr.startswith("devidp: error:")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from dataclasses import replace
+
+import pytest
 
 ISSUER = "http://127.0.0.1:9229/us-east-1_DevPool01"
 
@@ -80,12 +83,37 @@ def test_nonce_is_absent_when_not_sent(hosted_ui, verify_jwt):
     assert "nonce" not in verify_jwt(tokens["id_token"]).claims
 
 
-def test_email_scope_narrows_id_token_attributes(hosted_ui, verify_jwt):
-    tokens = hosted_ui.tokens(scope="openid email")
+@pytest.mark.parametrize("scope", ["openid", "openid email", "openid profile", "openid phone"])
+def test_id_token_carries_every_readable_attribute_whatever_the_scopes(
+    hosted_ui, verify_jwt, scope
+):
+    """"Understanding the identity (ID) token": the ID token holds the attributes the
+    client can read; the email/phone/profile scopes narrow userInfo only."""
+    tokens = hosted_ui.tokens(scope=scope)
     claims = verify_jwt(tokens["id_token"]).claims
-    assert claims["email"] == "demo@example.com"
-    assert "name" not in claims and "phone_number" not in claims
-    assert verify_jwt(tokens["access_token"]).claims["scope"] == "openid email"
+    assert claims["email"] == "demo@example.com" and claims["email_verified"] is True
+    assert claims["name"] == "Demo User" and claims["given_name"] == "Demo"
+    assert claims["phone_number"] == "+15555550100" and claims["phone_number_verified"] is False
+    assert verify_jwt(tokens["access_token"]).claims["scope"] == scope
+
+
+def test_id_token_leaves_out_what_the_client_may_not_read(make_hosted_ui, pool, verify_jwt):
+    """ReadAttributes: the client's read permissions bound the ID token; custom
+    attributes need one, the default covers the standard attributes."""
+    user = replace(
+        pool.default_user, attributes={**pool.default_user.attributes, "custom:team": "blue"}
+    )
+    default_client = pool.default_client
+    narrow = replace(default_client, read_attributes=("email", "email_verified", "custom:team"))
+    for client, expected in (
+        (default_client, {"name": "Demo User", "email": "demo@example.com"}),
+        (narrow, {"custom:team": "blue", "email": "demo@example.com"}),
+    ):
+        driver = make_hosted_ui(replace(pool, users=(user, *pool.users[1:]), clients=(client,)))
+        claims = verify_jwt(driver.tokens()["id_token"]).claims
+        assert {k: claims[k] for k in expected} == expected
+        assert ("custom:team" in claims) is (client is narrow)
+        assert ("name" in claims) is (client is default_client)
 
 
 def test_without_openid_there_is_no_id_token(make_hosted_ui, pool_with_client):

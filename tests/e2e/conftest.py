@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from scripts.processes import free_port, start, stop
-from tests.support.servers import require_tool
+from scripts.processes import free_port, start, stop, wait_for_port
+from tests.support.tools import require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -41,22 +41,35 @@ class Server:
 def pool_toml(rp_url: str) -> str:
     """The demo pool of devidp/pool.toml, with the app client registered for this test's app URL."""
     text = (ROOT / "devidp" / "pool.toml").read_text()
-    return (text.replace("http://127.0.0.1:5000/oauth/v2/callback", f"{rp_url}/oauth/v2/callback")
-                .replace('"http://127.0.0.1:5000/"', f'"{rp_url}/"'))
+    return (text.replace("http://localhost:5000/oauth/v2/callback", f"{rp_url}/oauth/v2/callback")
+                .replace('"http://localhost:5000/"', f'"{rp_url}/"'))
 
 
-def start_emulator(tmp: Path, rp_url: str) -> Server:
-    port = free_port()
+@dataclass
+class EmulatorServer(Server):
+    """The emulator: `url` is the pool's domain (hosted UI, /oauth2/*), `issuer_base_url` the cognito-idp origin."""
+
+    issuer_base_url: str = ""
+
+
+def start_emulator(tmp: Path, rp_url: str) -> EmulatorServer:
+    issuer_port, domain_port = free_port(), free_port()
     config = tmp / "pool.toml"
     config.write_text(pool_toml(rp_url))
     log = tmp / "devidp.log"
-    process = start([sys.executable, "-m", "devidp", "--port", str(port), "--config", str(config),
-                             "--instance-path", str(tmp / "devidp-instance")], port, log)
-    return Server(f"http://127.0.0.1:{port}", process, log)
+    process = start([sys.executable, "-m", "devidp", "--port", str(issuer_port), "--domain-port", str(domain_port),
+                     "--config", str(config), "--instance-path", str(tmp / "devidp-instance")], issuer_port, log)
+    try:
+        wait_for_port(domain_port, process=process)
+    except RuntimeError:
+        stop(process)
+        raise
+    return EmulatorServer(f"http://127.0.0.1:{domain_port}", process, log, issuer_base_url=f"http://127.0.0.1:{issuer_port}")
 
 
-def start_rp(tmp: Path, port: int, env: dict[str, str], name: str = "rp") -> Server:
-    url = f"http://127.0.0.1:{port}"
+def start_rp(tmp: Path, port: int, env: dict[str, str], name: str = "rp", host: str = "127.0.0.1") -> Server:
+    """The app on 127.0.0.1:port, reached as http://{host}:port (localhost for Cognito's http rule)."""
+    url = f"http://{host}:{port}"
     rp_env = {
         "SECRET_KEY": "e2e-secret-key-" + "x" * 40,
         "APP_BASE_URL": url,
@@ -70,9 +83,9 @@ def start_rp(tmp: Path, port: int, env: dict[str, str], name: str = "rp") -> Ser
     return Server(url, process, log)
 
 
-def emulator_env(emulator: Server) -> dict[str, str]:
+def emulator_env(emulator: EmulatorServer) -> dict[str, str]:
     return {
-        "OIDC_DISCOVERY_URL": f"{emulator.url}/us-east-1_DevPool01/.well-known/openid-configuration",
+        "OIDC_DISCOVERY_URL": f"{emulator.issuer_base_url}/us-east-1_DevPool01/.well-known/openid-configuration",
         "OIDC_CLIENT_ID": "8ohtby26b3atnvdl6izvl1ewju",
         "OIDC_CLIENT_SECRET": "8pdomh2uwxuezs4huzdogii0z08zsxnwtv4ipkxxec4mn0rq4en",
     }
@@ -109,12 +122,12 @@ def oidc_provider_env(op: Server) -> dict[str, str]:
 
 
 @contextmanager
-def idp_and_rp(tmp: Path, start_idp, env_for) -> Iterator[tuple[Server, Server]]:
+def idp_and_rp(tmp: Path, start_idp, env_for, rp_host: str = "127.0.0.1") -> Iterator[tuple[Server, Server]]:
     """An identity provider started for the app's URL, then the app configured by env_for(idp); both stopped after."""
     rp_port = free_port()
-    idp = start_idp(tmp, f"http://127.0.0.1:{rp_port}")
+    idp = start_idp(tmp, f"http://{rp_host}:{rp_port}")
     try:
-        rp = start_rp(tmp, rp_port, env_for(idp))
+        rp = start_rp(tmp, rp_port, env_for(idp), host=rp_host)
         try:
             yield idp, rp
         finally:
@@ -125,7 +138,8 @@ def idp_and_rp(tmp: Path, start_idp, env_for) -> Iterator[tuple[Server, Server]]
 
 @pytest.fixture
 def emulator_and_rp(tmp_path) -> Iterator[tuple[Server, Server]]:
-    with idp_and_rp(tmp_path, start_emulator, emulator_env) as servers:
+    # Cognito, and so the emulator, accepts plain http callback URLs only on http://localhost.
+    with idp_and_rp(tmp_path, start_emulator, emulator_env, rp_host="localhost") as servers:
         yield servers
 
 

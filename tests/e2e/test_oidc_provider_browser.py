@@ -59,7 +59,7 @@ def test_sign_in_and_out_with_oidc_provider(page, op_and_rp):
 def test_two_providers_sign_in_side_by_side(browser, tmp_path):
     """The local Cognito pool from the OIDC_* settings and oidc-provider from a providers file, at once."""
     rp_port = free_port()
-    rp_url = f"http://127.0.0.1:{rp_port}"
+    rp_url = f"http://localhost:{rp_port}"  # Cognito allows plain http for localhost only
     emulator = start_emulator(tmp_path, rp_url)
     op = start_oidc_provider(tmp_path, rp_url)
     providers = tmp_path / "providers.toml"
@@ -70,12 +70,12 @@ def test_two_providers_sign_in_side_by_side(browser, tmp_path):
         'client_secret_env = "PARTNERS_SECRET"\nlogout_style = "oidc"\n'
     )
     rp = start_rp(tmp_path, rp_port, {**emulator_env(emulator), "OIDC_PROVIDERS_FILE": str(providers),
-                                      "PARTNERS_SECRET": op_env["OIDC_CLIENT_SECRET"]})
+                                      "PARTNERS_SECRET": op_env["OIDC_CLIENT_SECRET"]}, host="localhost")
     try:
         cognito_user = browser.new_context().new_page()
         partner_user = browser.new_context().new_page()
         partner_user.context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-            "http://127.0.0.1") else route.abort())
+            ("http://127.0.0.1", "http://localhost")) else route.abort())
 
         cognito_user.goto(rp_url + "/")
         cognito_user.get_by_role("link", name="Sign in with Cognito").last.click()

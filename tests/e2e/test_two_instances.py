@@ -24,11 +24,11 @@ def cluster(tmp_path):
     """Redis, the emulator, and instances A and B of the app, both configured for A's public URL."""
     redis_server = RedisServer(tmp_path).start()
     port_a, port_b = free_port(), free_port()
-    public_url = f"http://127.0.0.1:{port_a}"
+    public_url = f"http://localhost:{port_a}"  # Cognito allows plain http for localhost only
     emulator = start_emulator(tmp_path, public_url)
     env = {**emulator_env(emulator), "SESSION_STORE_URL": redis_server.url, "APP_BASE_URL": public_url}
-    a = start_rp(tmp_path, port_a, env, name="rp-a")
-    b = start_rp(tmp_path, port_b, env, name="rp-b")
+    a = start_rp(tmp_path, port_a, env, name="rp-a", host="localhost")
+    b = start_rp(tmp_path, port_b, env, name="rp-b", host="localhost")
     yield redis_server, emulator, a, b
     for server in (a, b, emulator):
         stop(server.process)
