@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OP_DIR := tests/e2e/oidc_provider
 
-.PHONY: run test test-fast bench loadtest system-packages clean
+.PHONY: run test test-fast mutation bench loadtest system-packages clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m scripts.run_local
@@ -18,6 +18,10 @@ test: $(VENV)/.dev-installed system-packages $(OP_DIR)/node_modules/.installed
 # Everything but the browser, Redis and load suites: for a quick loop while coding.
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -m "not e2e"
+
+# Break each security rule in a copy of the project and check that its tests fail (scripts/mutation.py).
+mutation: $(VENV)/.dev-installed
+	$(BIN)/python -m scripts.mutation
 
 # Figures for the README: throughput of authenticated requests vs a bare endpoint, cost of a sign-in.
 bench: $(VENV)/.dev-installed

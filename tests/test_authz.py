@@ -43,6 +43,13 @@ def bearer(idp, user):
     return {"Authorization": f"Bearer {sign(claims, idp.key)}"}
 
 
+def test_a_bearer_token_authenticates_no_page(client, idp):
+    """Bearer tokens are for /api/: a page answers by the session cookie alone, as a browser sends it."""
+    for path in ("/reports", "/admin"):
+        response = client.get(path, headers=bearer(idp, ALICE))
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next="), path
+
+
 def test_current_user_is_anonymous_until_signed_in(auth, client):
     assert client.get("/api/whoami").json == {"authenticated": False, "username": ""}
     auth.sign_in()

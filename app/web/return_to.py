@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 _MAX_LENGTH = 2048
 
 
@@ -19,8 +17,5 @@ def safe_return_to(value: str | None) -> str:
     if not value.isascii() or not value.isprintable() or " " in value or "\\" in value:
         return "/"
     if not value.startswith("/") or value.startswith("//"):
-        return "/"
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return "/"
+        return "/"  # a path that starts with one slash has no scheme and no authority
     return value

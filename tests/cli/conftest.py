@@ -7,7 +7,6 @@ credentials, those of the moto server.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
@@ -24,6 +23,7 @@ from click.testing import CliRunner, Result
 from flask.cli import FlaskGroup
 
 from app import create_app
+from tests.support.tools import require_module
 
 REGION = "eu-west-1"
 
@@ -47,11 +47,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """A moto server on a free loopback port for the whole run. Under CI a missing moto fails, elsewhere it skips."""
-    if importlib.util.find_spec("moto") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("moto[server] is not installed: pip install -r requirements-dev.txt")
-        pytest.skip("moto[server] is not installed")
+    """A moto server on a free loopback port for the whole run (a missing moto: see tests.support.tools)."""
+    require_module("moto", "pip install -r requirements-dev.txt")
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

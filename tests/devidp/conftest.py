@@ -136,6 +136,16 @@ class HostedUIDriver:
     def path(location: str) -> str:
         return urlsplit(location).path
 
+    def error_redirect(self, response: TestResponse) -> dict[str, str]:
+        """The query of a redirect to the domain's /error page (after checking it is one),
+        and the page itself answers 400 without a description."""
+        assert response.status_code == 302, response.get_data(as_text=True)
+        assert response.location.startswith(f"{BASE_URL}/error?"), response.location
+        page = self.http.get(response.location)
+        assert page.status_code == 400
+        assert "An error was encountered with the requested page." in page.get_data(as_text=True)
+        return self.query(response.location)
+
     def params(self, client: AppClient | None = None, **overrides: str | None) -> dict[str, str]:
         """Authorization parameters with PKCE; an override of None drops one."""
         client = client or self.client

@@ -6,6 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
+BASE_URL = "http://127.0.0.1:9230"
+
 
 def test_valid_request_without_session_goes_to_login_with_same_params(hosted_ui):
     params = hosted_ui.params()
@@ -15,13 +17,16 @@ def test_valid_request_without_session_goes_to_login_with_same_params(hosted_ui)
     assert hosted_ui.query(response.location) == params
 
 
-def test_unknown_client_gets_error_page_not_redirect(hosted_ui):
+def test_unknown_client_goes_to_the_error_page_not_the_redirect_uri(hosted_ui):
+    """Cognito developer guide, "Authorize endpoint": errors go to the client's
+    redirect_uri only when client_id and redirect_uri are valid; else the domain's /error."""
     response = hosted_ui.authorize(hosted_ui.params(client_id="unknownclient"))
-    assert response.status_code == 400
-    assert "Location" not in response.headers
-    body = response.get_data(as_text=True)
-    assert "invalid_client" in body
-    assert "Local Cognito emulator" in body
+    assert hosted_ui.error_redirect(response) == {
+        "error": "invalid_client",
+        "client_id": "unknownclient",
+    }
+    page = hosted_ui.http.get(response.location).get_data(as_text=True)
+    assert "invalid_client" in page and "Local Cognito emulator" in page
 
 
 @pytest.mark.parametrize(
@@ -33,11 +38,18 @@ def test_unknown_client_gets_error_page_not_redirect(hosted_ui):
         None,  # Cognito requires redirect_uri
     ],
 )
-def test_redirect_mismatch_never_redirects(hosted_ui, redirect_uri):
-    response = hosted_ui.authorize(hosted_ui.params(redirect_uri=redirect_uri))
-    assert response.status_code == 400
-    assert "Location" not in response.headers
-    assert "redirect_mismatch" in response.get_data(as_text=True)
+def test_redirect_mismatch_goes_to_the_error_page(hosted_ui, redirect_uri):
+    """Cognito developer guide, "Authorize endpoint": an unregistered redirect_uri
+    ends on https://<domain>/error?error=redirect_mismatch&client_id=..., as on AWS,
+    never at that URI, and without error_description."""
+    for path in ("/oauth2/authorize", "/login"):
+        response = hosted_ui.http.get(
+            BASE_URL + path + "?" + urlencode(hosted_ui.params(redirect_uri=redirect_uri))
+        )
+        assert hosted_ui.error_redirect(response) == {
+            "error": "redirect_mismatch",
+            "client_id": hosted_ui.client.client_id,
+        }
 
 
 def test_scope_not_allowed_for_client_redirects_invalid_scope(
@@ -50,7 +62,7 @@ def test_scope_not_allowed_for_client_redirects_invalid_scope(
         assert response.status_code == 302
         assert response.location.startswith(params["redirect_uri"] + "?")
         answer = driver.query(response.location)
-        assert (answer["error"], answer["state"]) == ("invalid_scope", "st-1")
+        assert answer == {"error": "invalid_scope", "state": "st-1"}
 
 
 def test_unsupported_response_type_redirects_with_error(hosted_ui):
@@ -75,7 +87,16 @@ def test_client_without_code_flow_is_unauthorized(make_hosted_ui, pool_with_clie
 def test_pkce_must_be_s256(hosted_ui, pkce):
     response = hosted_ui.authorize(hosted_ui.params(**pkce))
     assert response.status_code == 302
+    assert response.location.startswith(hosted_ui.client.callback_urls[0] + "?")
     assert hosted_ui.query(response.location)["error"] == "invalid_request"
+
+
+def test_errors_at_the_redirect_uri_carry_no_description(hosted_ui):
+    """Cognito developer guide, "Authorize endpoint" (negative responses):
+    ``?error=invalid_request``, ``?error=unauthorized_client``, ``?error=invalid_scope``:
+    the error name and the state, no error_description."""
+    response = hosted_ui.authorize(hosted_ui.params(code_challenge_method="plain", state="s1"))
+    assert hosted_ui.query(response.location) == {"error": "invalid_request", "state": "s1"}
 
 
 def test_prompt_none_without_session_is_login_required(hosted_ui):
@@ -93,11 +114,10 @@ def test_prompt_none_without_session_is_login_required(hosted_ui):
         "scope=%00&response_type=code",
     ],
 )
-def test_malformed_requests_get_an_error_page_not_a_500(http, query):
+def test_malformed_requests_get_the_error_page_not_a_500(hosted_ui, query):
     for path in ("/oauth2/authorize", "/login"):
-        response = http.get(f"{path}?{query}")
-        assert response.status_code == 400
-        assert "Traceback" not in response.get_data(as_text=True)
+        response = hosted_ui.http.get(f"{BASE_URL}{path}?{query}")
+        assert hosted_ui.error_redirect(response)["error"]
 
 
 def test_multiple_state_values_are_rejected(hosted_ui):
@@ -105,6 +125,15 @@ def test_multiple_state_values_are_rejected(hosted_ui):
     response = hosted_ui.http.get(
         "/oauth2/authorize?" + urlencode(params) + "&" + urlencode({"state": "second"})
     )
-    assert response.status_code == 400
-    assert "Location" not in response.headers
-    assert "invalid_request" in response.get_data(as_text=True)
+    assert hosted_ui.error_redirect(response)["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(
+    ("shown", "error"),
+    [(True, "redirect_mismatch"), (True, "Required parameters missing"),
+     (False, "<b>call</b> 555-0100"), (False, "x" * 65)],
+)
+def test_error_page_echoes_only_plain_error_names(http, shown, error):
+    body = http.get("/error?" + urlencode({"error": error})).get_data(as_text=True)
+    assert (error in body) is shown
+    assert "<b>call" not in body

@@ -48,3 +48,14 @@ def test_oversized_body_is_rejected_cleanly(http):
     response = http.post("/oauth2/token", data={"code": "x" * 100_000})
     assert response.status_code == 413
     assert response.get_json()["error"] == "request_entity_too_large"
+
+
+def test_token_and_revocation_errors_are_the_error_name_only(hosted_ui):
+    """Cognito developer guide, "The token endpoint" (``{"error": "invalid_grant"}``) and
+    "The token revocation endpoint": the name only; the reason is in the emulator's log."""
+    assert hosted_ui.refresh("nope").get_json() == {"error": "invalid_grant"}
+    assert hosted_ui.token({"grant_type": "password"}).get_json() == {
+        "error": "unsupported_grant_type"
+    }
+    access_token = hosted_ui.tokens()["access_token"]
+    assert hosted_ui.revoke(access_token).get_json() == {"error": "unsupported_token_type"}

@@ -106,9 +106,14 @@ def test_start_server_honours_explicit_origins(pool, instance_dir):
 
 
 def test_stop_is_idempotent(pool, instance_dir):
+    """Stopping twice is harmless, and after the first stop both ports are closed."""
     idp = start_server(pool, instance_path=instance_dir)
+    ports = (idp.port, idp.domain_port)
     idp.stop()
     idp.stop()
+    for port in ports:
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 def _run_module(*args: str) -> subprocess.Popen[str]:

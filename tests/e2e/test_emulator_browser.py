@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, DEMO_USER, screenshot
 
@@ -28,18 +29,18 @@ def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
     sign_in_at_the_hosted_ui(page)
 
     page.wait_for_url(rp.url + "/")
-    assert page.locator("#username").inner_text() == "demo"
-    assert "demo@example.com" in page.locator("#email").inner_text()
-    assert "verified" in page.locator("#email").inner_text()
-    assert page.locator("#groups li").all_inner_texts() == ["admins", "readers"]
-    assert page.get_by_role("cell", name="id", exact=True).count() == 1  # the token_use claim's value
+    expect(page.locator("#username")).to_have_text("demo")
+    expect(page.locator("#email")).to_contain_text("demo@example.com")
+    expect(page.locator("#email")).to_contain_text("verified")
+    expect(page.locator("#groups li")).to_have_text(["admins", "readers"])
+    expect(page.get_by_role("cell", name="id", exact=True)).to_have_count(1)  # the token_use claim's value
     screenshot(page, "signed-in-emulator")
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies(rp.url)}
     assert cookies["cognito_session"]["httpOnly"] and cookies["cognito_session"]["sameSite"] == "Lax"
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(rp.url + "/")
-    assert page.get_by_text("You are not signed in").is_visible()
+    expect(page.get_by_text("You are not signed in")).to_be_visible()
     assert any(url.startswith(f"{emulator.url}/logout?client_id=") for url in requested)
 
     callback = next(url for url in requested if "/oauth/v2/callback?" in url)
@@ -51,18 +52,18 @@ def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
     # The emulator's hosted-UI session ended too: signing in again asks for the password.
     page.get_by_role("main").get_by_role("link", name="Sign in with Cognito").click()
     page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
-    assert page.get_by_label("Password").is_visible()
+    expect(page.get_by_label("Password")).to_be_visible()
 
 
 def test_a_wrong_password_stays_on_the_login_page(page, emulator_and_rp):
     emulator, rp = emulator_and_rp
     page.goto(rp.url + "/login")
     sign_in_at_the_hosted_ui(page, password="not-the-password")
-    assert page.url.startswith(f"{emulator.url}/login")
-    assert page.get_by_text("Incorrect username or password.").is_visible()
+    expect(page.get_by_text("Incorrect username or password.")).to_be_visible()  # the submit's answer came
+    expect(page).to_have_url(re.compile(re.escape(emulator.url) + r"/login\b"))
     sign_in_at_the_hosted_ui(page)
     page.wait_for_url(rp.url + "/")
-    assert page.locator("#username").inner_text() == "demo"
+    expect(page.locator("#username")).to_have_text("demo")
 
 
 def test_a_deep_link_returns_there_after_sign_in(page, emulator_and_rp):
@@ -71,7 +72,7 @@ def test_a_deep_link_returns_there_after_sign_in(page, emulator_and_rp):
     page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
     sign_in_at_the_hosted_ui(page)
     page.wait_for_url(rp.url + "/admin")
-    assert page.get_by_role("heading", name="Admin area").is_visible()
+    expect(page.get_by_role("heading", name="Admin area")).to_be_visible()
 
 
 def test_a_user_outside_the_group_gets_a_clear_403(page, emulator_and_rp):
@@ -79,5 +80,5 @@ def test_a_user_outside_the_group_gets_a_clear_403(page, emulator_and_rp):
     page.goto(rp.url + "/admin")
     sign_in_at_the_hosted_ui(page, "guest", "GuestPass1!")
     page.wait_for_url(rp.url + "/admin")
-    assert page.get_by_role("heading", name="Forbidden").is_visible()
-    assert "admins" in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("heading", name="Forbidden")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text("admins")

@@ -10,8 +10,7 @@ import pytest
 from app.sessions import StoreUnavailable
 from app.sessions.change_markers import MARKERS, ChangeMarkers
 from app.sessions.sqlite import SQLiteStore
-
-SHORT = 0.3
+from tests.support.clock import Clock
 
 
 @pytest.fixture
@@ -62,20 +61,23 @@ def test_a_touch_elsewhere_is_seen_at_once(path):
 
 
 def test_an_add_elsewhere_is_seen_at_once(path):
-    reader, writer = SQLiteStore(path), SQLiteStore(path)
-    reader.put("lock:a", {"owner": 1}, ttl=SHORT)
+    clock = Clock()
+    reader, writer = SQLiteStore(path, clock=clock), SQLiteStore(path, clock=clock)
+    reader.put("lock:a", {"owner": 1}, ttl=10)
     assert reader.get("lock:a").value == {"owner": 1}
-    time.sleep(SHORT + 0.1)
+    clock.advance(11)
     assert writer.add("lock:a", {"owner": 2}, ttl=60)
     assert reader.get("lock:a").value == {"owner": 2}
 
 
 def test_a_remembered_entry_still_expires(path):
-    store = SQLiteStore(path)
-    store.put("session:a", {}, ttl=SHORT)
+    store = SQLiteStore(path, clock=Clock())
+    store.put("session:a", {}, ttl=10)
     assert store.get("session:a") is not None
-    time.sleep(SHORT + 0.1)
+    statements = sqlite_calls(store)
+    store.clock.advance(11)
     assert store.get("session:a") is None
+    assert statements == [], "the remembered read itself knows its expiry"
 
 
 def test_a_purge_elsewhere_is_seen_at_once(path):

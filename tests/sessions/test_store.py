@@ -11,24 +11,42 @@ import pytest
 from app.sessions import SessionStore, StoreUnavailable
 from app.sessions.redis import RedisStore
 from app.sessions.sqlite import SQLiteStore
-from tests.support.servers import RedisServer
+from tests.support.clock import Clock
+from tests.support.servers import RedisServer, free_port
 
-#: Lifetimes short enough to watch expire in real time (both stores count real time).
+#: The lifetime of an entry a test lets expire. Only ever used for entries that must be gone when
+#: looked at: an entry that must still be there lives LONG, so a stalled machine cannot fail a test.
 SHORT = 0.3
+LONG = 60
 
 
 @pytest.fixture(params=["sqlite", "redis"])
 def store(request, tmp_path) -> SessionStore:
     if request.param == "sqlite":
-        return SQLiteStore(tmp_path / "store.db")
+        return SQLiteStore(tmp_path / "store.db", clock=Clock())
     return RedisStore(request.getfixturevalue("redis_url"))
 
 
+def now(store: SessionStore) -> float:
+    """The store's time: the SQLite store's hand-moved clock; Redis counts real time."""
+    return store.clock() if isinstance(store, SQLiteStore) else time.time()
+
+
+def outlive(store: SessionStore, ttl: float) -> None:
+    """Let an entry that lives `ttl` seconds expire: the SQLite store's clock moves on; for Redis the
+    test waits, and a stalled machine only makes that wait longer, never too short."""
+    if isinstance(store, SQLiteStore):
+        store.clock.advance(ttl + 1)
+    else:
+        time.sleep(ttl + 0.1)
+
+
 def test_put_then_get(store):
-    store.put("session:a", {"user": "alice", "groups": ["x"]}, ttl=60)
+    before = now(store)
+    store.put("session:a", {"user": "alice", "groups": ["x"]}, ttl=LONG)
     entry = store.get("session:a")
     assert entry.value == {"user": "alice", "groups": ["x"]}
-    assert time.time() + 58 < entry.expires_at <= time.time() + 60
+    assert before + LONG - 1 <= entry.expires_at <= now(store) + LONG
 
 
 def test_put_replaces(store):
@@ -39,17 +57,18 @@ def test_put_replaces(store):
 
 def test_entries_expire(store):
     store.put("k", {"v": 1}, ttl=SHORT)
-    time.sleep(SHORT + 0.1)
+    outlive(store, SHORT)
     assert store.get("k") is None
     assert store.take("k") is None
     assert store.touch("k", 60) is False
 
 
 def test_touch_extends_without_rewriting(store):
-    store.put("k", {"v": 1}, ttl=SHORT)
-    assert store.touch("k", 60) is True
-    time.sleep(SHORT + 0.1)
-    assert store.get("k").value == {"v": 1}
+    store.put("k", {"v": 1}, ttl=LONG)
+    assert store.touch("k", 10 * LONG) is True
+    entry = store.get("k")
+    assert entry.value == {"v": 1}
+    assert entry.expires_at > now(store) + 9 * LONG
 
 
 def test_take_returns_once(store):
@@ -60,12 +79,13 @@ def test_take_returns_once(store):
 
 
 def test_add_only_when_absent_or_expired(store):
-    assert store.add("lock:a", {"owner": 1}, ttl=SHORT) is True
-    assert store.add("lock:a", {"owner": 2}, ttl=SHORT) is False
+    assert store.add("lock:a", {"owner": 1}, ttl=LONG) is True
+    assert store.add("lock:a", {"owner": 2}, ttl=LONG) is False
     assert store.get("lock:a").value == {"owner": 1}
-    time.sleep(SHORT + 0.1)
-    assert store.add("lock:a", {"owner": 3}, ttl=10) is True
-    assert store.get("lock:a").value == {"owner": 3}
+    assert store.add("lock:b", {"owner": 1}, ttl=SHORT) is True
+    outlive(store, SHORT)
+    assert store.add("lock:b", {"owner": 3}, ttl=LONG) is True
+    assert store.get("lock:b").value == {"owner": 3}
 
 
 def test_delete(store):
@@ -77,14 +97,21 @@ def test_delete(store):
 
 def test_expired_entries_are_gone_after_a_purge(store):
     store.put("old", {}, ttl=SHORT)
-    store.put("new", {}, ttl=60)
-    time.sleep(SHORT + 0.1)
+    store.put("new", {}, ttl=LONG)
+    outlive(store, SHORT)
     store.purge_expired()
     assert store.get("old") is None and store.get("new") is not None
 
 
-def test_ping(store):
-    store.ping()
+def test_ping_answers_only_when_the_store_does(store, tmp_path):
+    assert store.ping() is None
+    if isinstance(store, SQLiteStore):
+        (tmp_path / "a-directory.db").mkdir()
+        unreachable = SQLiteStore(tmp_path / "a-directory.db")
+    else:
+        unreachable = RedisStore(f"redis://127.0.0.1:{free_port()}/0", timeout=0.5)
+    with pytest.raises(StoreUnavailable):
+        unreachable.ping()
 
 
 def test_concurrent_takes_have_one_winner(store):
@@ -137,9 +164,10 @@ def test_sqlite_takes_have_one_winner_across_processes(tmp_path):
 
 
 def test_sqlite_purge_counts_what_went(tmp_path):
-    store = SQLiteStore(tmp_path / "store.db")
+    store = SQLiteStore(tmp_path / "store.db", clock=Clock())
     store.put("old", {}, ttl=SHORT)
-    time.sleep(SHORT + 0.1)
+    store.put("new", {}, ttl=LONG)
+    outlive(store, SHORT)
     assert store.purge_expired() == 1
 
 

@@ -1,32 +1,17 @@
 """Real servers for tests, on free loopback ports: started, waited for, and stopped by the tests.
 
-A tool that is missing skips the test locally with the reason, and fails it under CI=true,
-where a skip would hide a missing install step.
+A tool that is missing skips the test locally and fails it under CI (tests.support.tools).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from scripts.processes import free_port, stop, wait_for_port
+from tests.support.tools import require_tool
 
-__all__ = ["RedisServer", "free_port", "require_tool", "stop", "wait_for_port"]
-
-
-def require_tool(command: str, install_hint: str) -> str:
-    """The path of `command`, or skip (locally) / fail (under CI=true) naming how to install it."""
-    path = shutil.which(command) or (command if os.access(command, os.X_OK) else None)
-    if path is None:
-        message = f"{command} is not installed: {install_hint} (make test installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+__all__ = ["RedisServer", "free_port", "stop", "wait_for_port"]
 
 
 class RedisServer:

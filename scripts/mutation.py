@@ -1,0 +1,303 @@
+"""Break each security rule the obvious way and check that the tests which claim the rule notice.
+
+Every mutation below names one rule, the exact snippet of production code that keeps it,
+what the snippet becomes when the rule is broken, and the test files that claim the rule.
+Each is applied, one at a time, to a copy of the project in a temporary directory (the
+working tree is never touched), and the named tests are run there with this venv's pytest.
+A mutation is KILLED when a test fails, and SURVIVED when they all pass: a survivor is a
+rule no test guards, unless its row says why that is acceptable (`survives`).
+
+A snippet that is not found exactly once makes the run fail (STALE): the code moved on and
+the table must follow, so it never silently tests nothing. Tests that already fail without
+any mutation (another engineer's work in progress) are left out of every run and named; a
+test file that cannot even be collected makes its mutations UNJUDGED.
+
+    python -m scripts.mutation               # all mutations (make mutation)
+    python -m scripts.mutation state-single-use session-signature -v   # some, with pytest's output
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = ROOT / ".venv" / "bin" / "python"
+#: Not copied: environments, caches, local secrets and artifacts (the tests need none of them).
+_NOT_COPIED = shutil.ignore_patterns(".git", ".venv", "node_modules", "__pycache__", ".pytest_cache", ".coverage",
+                                     "htmlcov", "test-artifacts", "instance", ".env")
+_PYTEST = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not e2e"]
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    file: str
+    original: str
+    mutated: str
+    tests: tuple[str, ...]
+    #: Why surviving is acceptable (another layer keeps the rule); None: a survivor is a missing test.
+    survives: str | None = None
+
+
+_NO_EXP = 'type("NoExp", (JWTClaimsRegistry,), {"validate_exp": lambda self, value: None})'
+_NO_IAT = 'type("NoIat", (JWTClaimsRegistry,), {"validate_iat": lambda self, value: None})'
+_ID_VALIDATE = "id_claims.validate(now=int(provider.clock()), leeway=CLOCK_SKEW)"
+_TOKEN_TESTS = ("tests/oidc/test_tokens.py", "tests/web/test_callback.py")
+_BEARER_TESTS = ("tests/web/test_bearer.py", "tests/oidc/test_tokens.py")
+_RULES = "tests/test_user_session_rules.py"
+
+MUTATIONS: tuple[Mutation, ...] = (
+    # The three rules of issue 15 --------------------------------------------------------------
+    Mutation("state-single-use", "app/user_session.py",
+             "taken = self.store.take(key)", "taken = self.store.get(key).value",
+             (_RULES, "tests/web/test_callback.py")),
+    Mutation("replaced-session-id-deleted", "app/sessions/interface.py",
+             "self.store.delete(store_key(session.replaced_sid))", "pass",
+             (_RULES, "tests/sessions/test_rotation.py")),
+    Mutation("session-signature", "app/sessions/interface.py",
+             "sid = self.signer.unsign(cookie).decode()", 'sid = cookie.rsplit(".", 1)[0]',
+             (_RULES, "tests/web/test_pages.py")),
+    # Sessions -----------------------------------------------------------------------------------
+    Mutation("session-id-rotation", "app/user_session.py",
+             "self.session.regenerate()", "pass",
+             (_RULES, "tests/web/test_callback.py")),
+    Mutation("state-bound-to-the-session", "app/user_session.py",
+             "sid = self.session.sid\n", 'sid = "one-for-all"\n',
+             ("tests/web/test_callback.py", _RULES)),
+    Mutation("state-must-match", "app/user_session.py",
+             "return isinstance(stored, str) and hmac.compare_digest(stored.encode(), state.encode())",
+             "return isinstance(stored, str)",
+             ("tests/web/test_callback.py", _RULES)),
+    Mutation("sign-out-deletes-the-session", "app/user_session.py",
+             "self.store.delete(store_key(self.session.stored_sid))", "pass",
+             ("tests/web/test_logout.py", "tests/sessions/test_signed_out_stays_dead.py")),
+    Mutation("previous-record-deleted-at-sign-in", "app/user_session.py",
+             "self.records.delete(previous)", "pass",
+             ("tests/test_auth_records.py", _RULES, "tests/sessions/test_rotation.py")),
+    Mutation("absolute-lifetime", "app/sessions/interface.py",
+             "return max(1.0, min(self.idle_timeout, absolute - self.clock()))", "return self.idle_timeout",
+             ("tests/web/test_session_lifetime.py",)),
+    Mutation("cookie-httponly", "app/sessions/interface.py",
+             "else None,\n            httponly=True,", "else None,\n            httponly=False,",
+             ("tests/web/test_login.py",)),
+    Mutation("refresh-once-under-the-lock", "app/user_session.py",
+             "if self.store.add(lock, owner, ttl=2 * provider.timeout + 1):",
+             "if self.store.add(lock, owner, ttl=2 * provider.timeout + 1) or True:",
+             ("tests/web/test_session_lifetime.py",)),
+    Mutation("refreshed-id-token-same-subject", "app/oidc/refresh.py",
+             'if claims["sub"] != user.sub:', "if False:",
+             ("tests/web/test_session_lifetime.py",)),
+    # ID token (OIDC Core 3.1.3.7) ---------------------------------------------------------------
+    Mutation("id-token-signature", "app/oidc/tokens.py",
+             "return jwt.decode(token, keys, algorithms=[SIGNING_ALGORITHM]), keys",
+             "return jwt.Token(extract_compact(token.encode()).protected,"
+             " json.loads(extract_compact(token.encode()).payload)), keys",
+             _TOKEN_TESTS + ("tests/web/test_bearer.py",)),
+    Mutation("only-rs256", "app/oidc/tokens.py",
+             'if header.get("alg") != SIGNING_ALGORITHM:', "if False:",
+             _TOKEN_TESTS),
+    Mutation("id-token-iss", "app/oidc/tokens.py",
+             '"iss": {"essential": True, "value": metadata.issuer},', '"iss": {"essential": True},',
+             _TOKEN_TESTS),
+    Mutation("id-token-aud", "app/oidc/tokens.py",
+             '"aud": {"essential": True, "value": client_id},', '"aud": {"essential": True},',
+             _TOKEN_TESTS),
+    Mutation("id-token-only-our-audience", "app/oidc/tokens.py",
+             "if set(audiences) != {client_id}:", "if False:",
+             _TOKEN_TESTS),
+    Mutation("id-token-exp", "app/oidc/tokens.py",
+             _ID_VALIDATE, f"id_claims.registry_cls = {_NO_EXP}; {_ID_VALIDATE}",
+             _TOKEN_TESTS),
+    Mutation("id-token-iat", "app/oidc/tokens.py",
+             _ID_VALIDATE, f"id_claims.registry_cls = {_NO_IAT}; {_ID_VALIDATE}",
+             _TOKEN_TESTS),
+    Mutation("id-token-nonce", "app/oidc/tokens.py",
+             'params={"nonce": nonce,', 'params={"nonce": None,',
+             _TOKEN_TESTS),
+    Mutation("id-token-at-hash", "app/oidc/tokens.py",
+             '"access_token": access_token},', '"access_token": None},',
+             _TOKEN_TESTS),
+    Mutation("id-token-sub", "app/oidc/tokens.py",
+             'if not isinstance(id_claims.get("sub"), str) or not id_claims["sub"]:', "if False:",
+             _TOKEN_TESTS),
+    Mutation("id-token-token-use", "app/oidc/tokens.py",
+             '_check_token_use(id_claims, "id", required=metadata.is_cognito, what="ID token")', "pass",
+             _TOKEN_TESTS),
+    # Sign-in protocol ---------------------------------------------------------------------------
+    Mutation("pkce-s256", "app/oidc/provider.py",
+             'code_challenge_method="S256",', 'code_challenge_method="plain",',
+             ("tests/web/test_login.py", "tests/web/test_callback.py")),
+    Mutation("pkce-challenge-sent", "app/oidc/signin.py",
+             "code_verifier=code_verifier, nonce=nonce", "nonce=nonce",
+             ("tests/web/test_login.py", "tests/web/test_callback.py")),
+    Mutation("callback-iss-rfc9207", "app/oidc/signin.py",
+             'params["iss"] != metadata.issuer', "False",
+             ("tests/web/test_callback.py",)),
+    Mutation("userinfo-same-subject", "app/oidc/userinfo.py",
+             'if claims.get("sub") != expected_sub:', "if False:",
+             ("tests/web/test_callback.py",)),
+    Mutation("discovery-issuer", "app/oidc/provider.py",
+             "if issuer != settings.issuer:", "if False:",
+             ("tests/oidc/test_tokens.py", "tests/web/test_login.py")),
+    # Guards -------------------------------------------------------------------------------------
+    Mutation("csrf-on-logout", "app/web/auth.py",
+             "    csrf.protect()\n", "    pass\n",
+             ("tests/web/test_logout.py",)),
+    Mutation("open-redirect-scheme-and-authority", "app/web/return_to.py",
+             'if not value.startswith("/") or value.startswith("//"):', 'if not value.startswith("/"):',
+             ("tests/web/test_open_redirect.py",)),
+    Mutation("open-redirect-characters", "app/web/return_to.py",
+             'if not value.isascii() or not value.isprintable() or " " in value or "\\\\" in value:',
+             "if False:",
+             ("tests/web/test_open_redirect.py",)),
+    Mutation("bearer-client-id", "app/oidc/tokens.py",
+             'if claims.get("client_id") not in allowed_client_ids:', "if False:",
+             _BEARER_TESTS),
+    Mutation("bearer-scope", "app/oidc/tokens.py",
+             "if not required_scopes <= granted:", "if False:",
+             _BEARER_TESTS),
+    Mutation("access-token-iss", "app/oidc/tokens.py",
+             'iss={"essential": True, "value": metadata.issuer},', 'iss={"essential": True},',
+             _BEARER_TESTS + ("tests/oidc/test_access_token_issuer.py",)),
+    Mutation("access-token-exp", "app/oidc/tokens.py",
+             "registry = JWTClaimsRegistry(", f"registry = {_NO_EXP}(",
+             _BEARER_TESTS),
+    Mutation("access-token-token-use", "app/oidc/tokens.py",
+             '_check_token_use(claims, "access", required=True, what="access token")', "pass",
+             _BEARER_TESTS),
+    Mutation("bearer-only-under-api", "app/authz.py",
+             "if header is not None and is_api_request():", "if header is not None:",
+             ("tests/web/test_bearer.py", "tests/test_authz.py")),
+    Mutation("login-required", "app/authz.py",
+             "if not _load_current_user().is_authenticated:", "if False:",
+             ("tests/test_authz.py",)),
+    Mutation("groups-required", "app/authz.py",
+             "missing = [group for group in groups if group not in held]", "missing = []",
+             ("tests/test_authz.py",)),
+    Mutation("groups-of-the-right-provider", "app/authz.py",
+             "held = current_user.groups if _current_provider() == wanted else ()", "held = current_user.groups",
+             ("tests/test_authz.py", "tests/web/test_providers.py")),
+)
+
+
+@dataclass
+class Outcome:
+    mutation: Mutation
+    #: KILLED or EXPLAINED (fine); SURVIVED, UNEXPECTED (an explained survivor that is killed now),
+    #: INVALID (the mutated code does not import, or no test ran), STALE, UNJUDGED (the row needs work).
+    verdict: str
+    detail: str
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict in ("KILLED", "EXPLAINED")
+
+
+def copy_project(destination: Path) -> Path:
+    copy = destination / ROOT.name
+    shutil.copytree(ROOT, copy, ignore=_NOT_COPIED, symlinks=True)
+    return copy
+
+
+def run_pytest(copy: Path, tests: tuple[str, ...], options: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [str(PYTHON), *_PYTEST, *options, *tests]
+    return subprocess.run(command, cwd=copy, env=environment, capture_output=True, text=True)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What fails with no mutation at all: tests left out of every run, files that cannot be judged."""
+
+    failing_tests: frozenset[str]
+    broken_files: frozenset[str]
+
+
+def baseline(copy: Path, tests: set[str]) -> Baseline:
+    result = run_pytest(copy, tuple(sorted(tests)), ())
+    if result.returncode not in (0, 1):
+        raise SystemExit(f"the unmutated tests cannot run:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", result.stdout, re.M)
+    return Baseline(frozenset(node for node in failed if "::" in node),
+                    frozenset(node for node in failed if "::" not in node))  # a file that cannot be collected
+
+
+def first_failure(output: str) -> str:
+    match = re.search(r"^(?:FAILED|ERROR) (.*)$", output, re.M)
+    return match.group(1)[:150] if match else output.strip().splitlines()[-1][:150] if output.strip() else ""
+
+
+def judge(copy: Path, mutation: Mutation, known: Baseline, verbose: bool) -> Outcome:
+    path = copy / mutation.file
+    source = path.read_text() if path.exists() else ""
+    found = source.count(mutation.original)
+    if found != 1:
+        return Outcome(mutation, "STALE", f"snippet found {found} times in {mutation.file}")
+    if known.broken_files & set(mutation.tests):
+        return Outcome(mutation, "UNJUDGED", f"cannot be collected: {', '.join(sorted(known.broken_files))}")
+    left_out = tuple(node for node in sorted(known.failing_tests) if node.split("::")[0] in mutation.tests)
+    started = time.monotonic()
+    path.write_text(source.replace(mutation.original, mutation.mutated))
+    try:
+        result = run_pytest(copy, mutation.tests, ("-x", *(f"--deselect={node}" for node in left_out)))
+    finally:
+        path.write_text(source)
+    seconds = time.monotonic() - started
+    if verbose:
+        print(f"--- {mutation.name}: pytest {' '.join(mutation.tests)}\n{result.stdout[-4000:]}{result.stderr[-2000:]}")
+    if result.returncode == 0:
+        verdict = "EXPLAINED" if mutation.survives else "SURVIVED"
+        note = f" ({len(left_out)} tests left out: they fail unmutated)" if left_out else ""
+        return Outcome(mutation, verdict, (mutation.survives or "no test noticed") + note, seconds)
+    if result.returncode != 1:  # not "tests failed": a collection or import error, a missing file, no tests
+        return Outcome(mutation, "INVALID", f"pytest exit {result.returncode}: {first_failure(result.stdout + result.stderr)}", seconds)
+    if mutation.survives:
+        return Outcome(mutation, "UNEXPECTED", f"killed, yet explained as a survivor: update the row "
+                                               f"({first_failure(result.stdout)})", seconds)
+    return Outcome(mutation, "KILLED", first_failure(result.stdout), seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", help="run only these mutations (default: all)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output for each mutation")
+    parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    args = parser.parse_args(argv)
+    unknown = set(args.names) - {m.name for m in MUTATIONS}
+    if unknown:
+        parser.error(f"no such mutation: {', '.join(sorted(unknown))}")
+    chosen = [m for m in MUTATIONS if not args.names or m.name in args.names]
+    if args.list:
+        for mutation in chosen:
+            print(f"{mutation.name:40} {mutation.file:28} {' '.join(mutation.tests)}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="mutation-") as temporary:
+        copy = copy_project(Path(temporary))
+        known = baseline(copy, {test for m in chosen for test in m.tests})
+        for node in sorted(known.failing_tests | known.broken_files):
+            print(f"fails with no mutation, left out: {node}")
+        outcomes = []
+        for mutation in chosen:
+            outcome = judge(copy, mutation, known, args.verbose)
+            outcomes.append(outcome)
+            print(f"{outcome.verdict:10} {mutation.name:38} {outcome.seconds:5.1f}s  {outcome.detail}", flush=True)
+    counts = {verdict: sum(o.verdict == verdict for o in outcomes) for verdict in dict.fromkeys(o.verdict for o in outcomes)}
+    print("\n" + ", ".join(f"{count} {verdict.lower()}" for verdict, count in counts.items()) + f" of {len(outcomes)}")
+    failed = [o for o in outcomes if not o.ok]
+    for outcome in failed:
+        print(f"needs attention: {outcome.mutation.name} ({outcome.verdict}): {outcome.detail}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
