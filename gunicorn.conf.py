@@ -33,7 +33,9 @@ control_socket_disable = True
 
 def when_ready(server):
     """In the master, before the workers fork: fetch each provider's discovery and keys once for all."""
-    for provider in server.app.wsgi().extensions.get("oidc_providers", {}).values():
+    from flask_cognito_signin.state import signin_state
+
+    for provider in signin_state(server.app.wsgi()).providers.values():
         provider.warm_up()
 
 

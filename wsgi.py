@@ -1,7 +1,7 @@
 """WSGI entry point: `gunicorn wsgi:app`. A configuration error ends start-up with its message, not a traceback."""
 
 from app import create_app
-from config import ConfigError
+from flask_cognito_signin.settings import ConfigError
 
 try:
     app = create_app()

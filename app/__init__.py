@@ -1,33 +1,38 @@
-"""The relying party: `create_app()` builds it from settings; `wsgi.py` serves it."""
+"""The example host of the flask_cognito_signin extension: `create_app()` builds it; `wsgi.py` serves it.
+
+This is the whole of what an app of your own needs (settings in app.config, then
+CognitoSignIn(app)), plus what this app opts in to on top: settings from the environment and
+`.env`, the session page, /admin, /api/me, health checks, strict headers on every page, orjson
+answers, JSON log lines and the cookie-parsing request class.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
-import click
 from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from config import ConfigError, Settings
+from flask_cognito_signin import CognitoSignIn, ConfigError
+from flask_cognito_signin.state import signin_state
 
-from . import cli, events, web
-from .auth_records import AuthRecords
-from .oidc import Provider
-from .sessions import ServerSideSessionInterface, open_store
+from . import events, web
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The environment variables that are settings: the extension's names, and secrets a providers
+#: file names with client_secret_env (…_SECRET). Nothing else of the environment reaches app.config.
+_SETTING = re.compile(r"^(OIDC_|COGNITO_|SESSION_|APP_|API_|TOKEN_|TRUST)[A-Z0-9_]*$|^SECRET_KEY$|_SECRET$")
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     """Build the app from `environ`; by default the process environment over `.env` (real env wins).
 
-    Raises config.ConfigError naming every missing or malformed setting, except under a
-    `flask` CLI command other than `run`: then the app holds only the commands (and the
-    error, in config["CONFIG_ERROR"]), since `flask cognito provision` is how a first
-    configuration gets written.
+    Raises ConfigError naming every missing or malformed setting, except under a `flask` CLI
+    command other than `run` (see CognitoSignIn.init_app).
     """
     app = Flask(
         __name__,
@@ -35,40 +40,17 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
-    cli.init_app(app)
     if environ is None:
         load_dotenv(PROJECT_ROOT / ".env", override=False)
         environ = os.environ
+    app.config.from_mapping({name: value for name, value in environ.items() if _SETTING.search(name)})
+    CognitoSignIn(app, settings_from="in .env or the environment; see .env.example")
     try:
-        settings = Settings.from_environ(environ, app.instance_path)
-    except ConfigError as error:
-        if not _running_a_cli_command():
-            raise
-        app.config["CONFIG_ERROR"] = error
+        settings = signin_state(app).settings
+    except ConfigError:  # under a `flask` command (see CognitoSignIn.init_app): the commands alone
         return app
     https = settings.secure_cookies
-    app.config.update(
-        SETTINGS=settings,
-        SECRET_KEY=settings.secret_key,
-        # __Host- cookies must be Secure, host-only and for path /: nothing else can set or read them.
-        SESSION_COOKIE_NAME="__Host-cognito_session" if https else "cognito_session",
-        SESSION_COOKIE_SECURE=https,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        PREFERRED_URL_SCHEME="https" if https else "http",
-        MAX_CONTENT_LENGTH=64 * 1024,
-        # The CSRF token lives as long as the session. Flask-WTF's https Referer check is off
-        # because Referrer-Policy: no-referrer (the callback URL holds the code) means no Referer.
-        WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=False,
-    )
-    store = open_store(settings.session_store_url)
-    app.extensions["session_store"] = store
-    app.extensions["auth_records"] = AuthRecords(store)
-    app.session_interface = ServerSideSessionInterface(store, settings.secret_key, settings.session_idle_timeout)
-    app.extensions["oidc_providers"] = {
-        provider.alias: Provider(provider, settings.http_timeout) for provider in settings.providers
-    }
+    app.config.update(PREFERRED_URL_SCHEME="https" if https else "http", MAX_CONTENT_LENGTH=64 * 1024)
     if settings.trusted_proxy_count:
         # Werkzeug's ProxyFix believes X-Forwarded-For/Proto/Port only from as many hops as are
         # configured, and X-Forwarded-Host only when asked: an ALB passes a client's through
@@ -79,8 +61,3 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
     events.init_app(app)
     web.init_app(app, https=https)
     return app
-
-
-def _running_a_cli_command() -> bool:
-    context = click.get_current_context(silent=True)
-    return context is not None and context.info_name != "run"

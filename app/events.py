@@ -1,7 +1,7 @@
-"""Structured logs: one JSON object per line, each with the id of the request that caused it.
+"""The example app's logs: one JSON object per line, each with the id of the request that caused it.
 
-Auth events (login_started, login_succeeded, login_failed, logout, …) are logged by name
-with their fields; nothing here ever receives a token, a code or a secret, only reasons.
+The extension logs auth events by name (flask_cognito_signin.events); this module is the
+host's choice of how to write them, and of a request id on every request and response.
 """
 
 from __future__ import annotations
@@ -12,42 +12,25 @@ import re
 import secrets
 import sys
 import time
-from typing import Any
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, g, request
 
-log = logging.getLogger("app.events")
+from flask_cognito_signin.events import request_context
 
 _REQUEST_ID_HEADER = "X-Request-ID"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-
-
-def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log an auth event by name, e.g. log_event("login_failed", reason="invalid_token")."""
-    log.log(level, event, extra={"event": event, "fields": fields, **_request_context()})
-
-
-def _request_context() -> dict[str, str | None]:
-    return {"request_id": request_id(), "client": client_address()}
+#: The loggers written as JSON: this app's and the extension's.
+_LOGGERS = ("app", "flask_cognito_signin")
 
 
 class RequestContextFilter(logging.Filter):
     """Stamps every record with the request it was logged in, while that request is still current."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for name, value in _request_context().items():
+        for name, value in request_context().items():
             if getattr(record, name, None) is None:
                 setattr(record, name, value)
         return True
-
-
-def request_id() -> str | None:
-    return g.get("request_id") if has_request_context() else None
-
-
-def client_address() -> str | None:
-    """The client's address: the peer's, or with TRUSTED_PROXY_COUNT set, the one the proxies vouch for."""
-    return request.remote_addr if has_request_context() else None
 
 
 class JsonFormatter(logging.Formatter):
@@ -68,14 +51,15 @@ class JsonFormatter(logging.Formatter):
 
 
 def init_app(app: Flask) -> None:
-    """JSON log lines for the app's loggers, and a request id on every request and response."""
-    package_logger = logging.getLogger("app")
-    if not package_logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler.addFilter(RequestContextFilter())
-        package_logger.addHandler(handler)
-        package_logger.setLevel(logging.INFO)
+    """JSON log lines for the app's and the extension's loggers, and a request id on every request and response."""
+    for name in _LOGGERS:
+        logger = logging.getLogger(name)
+        if not logger.handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(JsonFormatter())
+            handler.addFilter(RequestContextFilter())
+            logger.addHandler(handler)
+            logger.setLevel(logging.INFO)
 
     @app.before_request
     def assign_request_id() -> None:

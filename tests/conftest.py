@@ -132,7 +132,7 @@ def install_clock(app: Flask, idp: FakeCognito) -> Clock:
     clock = Clock()
     app.session_interface.clock = clock
     app.session_interface.store.clock = clock
-    for provider in app.extensions["oidc_providers"].values():
+    for provider in app.extensions["cognito_signin"].providers.values():
         provider.clock = clock
     idp.clock = clock
     return clock

@@ -7,19 +7,19 @@ from types import MappingProxyType
 
 import pytest
 
-from app.auth_records import AuthRecord, AuthRecords
-from app.oidc.token_endpoint import TokenSet
-from app.oidc.user import User
-from app.sessions.sqlite import SQLiteStore
+from flask_cognito_signin.auth_records import AuthRecord, AuthRecords
+from flask_cognito_signin.oidc.token_endpoint import TokenSet
+from flask_cognito_signin.oidc.user import User
+from flask_cognito_signin.sessions.sqlite import SQLiteStore
 
 
 def record_keys(app) -> list[str]:
-    store = app.extensions["session_store"]
+    store = app.extensions["cognito_signin"].store
     return [key for (key,) in store._execute("SELECT key FROM entries WHERE key LIKE 'auth:%'").fetchall()]
 
 
 def session_values(app) -> list[dict]:
-    store = app.extensions["session_store"]
+    store = app.extensions["cognito_signin"].store
     rows = store._execute("SELECT key FROM entries WHERE key LIKE 'session:%'").fetchall()
     return [store.get(key).value for (key,) in rows]
 
@@ -65,7 +65,7 @@ def test_a_refresh_writes_a_new_record_and_lets_the_old_one_expire_soon(auth, ap
     assert client.get("/api/me").status_code == 200
     (after,) = session_values(app)
     assert after["auth_record"] != before["auth_record"]
-    store = app.extensions["session_store"]
+    store = app.extensions["cognito_signin"].store
     old = store.get("auth:" + before["auth_record"])
     assert old is not None and old.expires_at <= clock() + 60, "kept a minute for requests that still hold it"
     clock.advance(61)
@@ -88,12 +88,12 @@ def test_signing_in_again_replaces_the_record(auth, app):
 
 def test_a_session_whose_record_is_gone_is_signed_out(auth, app, client):
     auth.sign_in()
-    app.extensions["session_store"].delete(record_keys(app)[0])
-    app.extensions["auth_records"].get.cache_clear()  # as in a worker that never read it
+    app.extensions["cognito_signin"].store.delete(record_keys(app)[0])
+    app.extensions["cognito_signin"].auth_records.get.cache_clear()  # as in a worker that never read it
     assert client.get("/api/me").status_code == 401
 
 
 def test_records_expire_with_the_absolute_lifetime(auth, app):
     auth.sign_in()
-    entry = app.extensions["session_store"].get(record_keys(app)[0])
-    assert entry.expires_at == pytest.approx(time.time() + app.config["SETTINGS"].session_max_age, abs=5)
+    entry = app.extensions["cognito_signin"].store.get(record_keys(app)[0])
+    assert entry.expires_at == pytest.approx(time.time() + app.extensions["cognito_signin"].settings.session_max_age, abs=5)

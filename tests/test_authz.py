@@ -7,7 +7,7 @@ import time
 import pytest
 from flask import Blueprint, jsonify
 
-from app.authz import current_user, groups_required, login_required
+from flask_cognito_signin.authz import current_user, groups_required, login_required
 from tests.conftest import AuthActions, relative
 from tests.support.cognito import ALICE, PoolUser, sign
 

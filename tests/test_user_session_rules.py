@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 from itsdangerous import Signer
 
-from app.oidc.signin import PendingSignIn
-from app.sessions.interface import store_key
-from app.user_session import current_user_session
+from flask_cognito_signin.oidc.signin import PendingSignIn
+from flask_cognito_signin.sessions.interface import store_key
+from flask_cognito_signin.user_session import current_user_session
 from tests.conftest import relative
 from tests.support.cognito import PoolUser
 

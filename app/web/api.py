@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Blueprint, g
 
-from app.authz import BearerIdentity, current_user, login_required
-from app.oidc.user import Client, User
-from app.user_session import current_user_session
+from flask_cognito_signin.authz import BearerIdentity, current_user, login_required
+from flask_cognito_signin.oidc.user import Client, User
+from flask_cognito_signin.user_session import current_user_session
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

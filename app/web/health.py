@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from werkzeug.wrappers import Response
 
-from app.events import log_event
-from app.oidc import OIDCError
-from app.sessions import StoreUnavailable
+from flask_cognito_signin.events import log_event
+from flask_cognito_signin.oidc import OIDCError
+from flask_cognito_signin.sessions import StoreUnavailable
+from flask_cognito_signin.state import signin_state
 
 bp = Blueprint("health", __name__)
 
@@ -28,10 +29,10 @@ def readyz() -> Response:
     """
     failures: dict[str, str] = {}
     try:
-        current_app.extensions["session_store"].ping()
+        signin_state().store.ping()
     except StoreUnavailable as error:
         failures["session_store"] = str(error)
-    for alias, provider in current_app.extensions["oidc_providers"].items():
+    for alias, provider in signin_state().providers.items():
         try:
             provider.metadata()
         except OIDCError as error:

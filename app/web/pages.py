@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
-from app.authz import current_user, groups_required
-from app.user_session import current_user_session
+from flask_cognito_signin.authz import current_user, groups_required
+from flask_cognito_signin.state import signin_state
+from flask_cognito_signin.user_session import current_user_session
 
 bp = Blueprint("pages", __name__)
 
@@ -16,7 +17,7 @@ ADMIN_GROUP = "admins"
 @bp.get("/")
 def index() -> str:
     user_session = current_user_session()
-    providers = current_app.extensions["oidc_providers"].values()
+    providers = signin_state().providers.values()
     return render_template("index.html", user_session=user_session, user=user_session.user, providers=providers)
 
 

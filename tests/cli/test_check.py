@@ -15,10 +15,10 @@ import responses
 from dotenv import dotenv_values
 from joserfc.jwk import ECKey, RSAKey
 
-from app.cli.findings import Finding
-from app.cli.provision import Blueprint, Provisioner, client_settings
-from app.cli.registration import check_app_client
-from config import Settings
+from flask_cognito_signin.cli.findings import Finding
+from flask_cognito_signin.cli.provision import Blueprint, Provisioner, client_settings
+from flask_cognito_signin.cli.registration import check_app_client
+from flask_cognito_signin.settings import Settings
 from tests.support.cognito import (
     APP_BASE_URL,
     CLIENT_ID,
@@ -330,7 +330,7 @@ def test_a_setup_provisioned_in_moto_fails_only_on_what_moto_does_not_serve(aws,
 ])
 def test_providers_that_are_not_pools_of_the_aws_endpoint_are_not_compared(aws, environ, moto_endpoint, tmp_path,
                                                                           discovery_url, expected):
-    settings = Settings.from_environ({**environ, "OIDC_DISCOVERY_URL": discovery_url}, tmp_path)
+    settings = Settings.from_mapping({**environ, "OIDC_DISCOVERY_URL": discovery_url}, tmp_path)
 
     findings = check_app_client(settings.provider, settings)
 

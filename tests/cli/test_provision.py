@@ -14,11 +14,11 @@ import pytest
 from dotenv import dotenv_values
 from joserfc.jwk import KeySet
 
-from app.cli.envfile import render
-from app.cli.pools import discovery_settings
-from app.cli.provision import Provisioned
-from app.oidc import Provider, ProviderConfigurationError
-from config import Settings
+from flask_cognito_signin.cli.envfile import render
+from flask_cognito_signin.cli.pools import discovery_settings
+from flask_cognito_signin.cli.provision import Provisioned
+from flask_cognito_signin.oidc import Provider, ProviderConfigurationError
+from flask_cognito_signin.settings import Settings
 
 POOL, PREFIX, CLIENT = "rp-pool", "rp-test-app", "sign-in-with-cognito"
 EMAIL, PASSWORD = "alice@example.com", "Correct-h0rse-battery!"
@@ -123,7 +123,7 @@ def test_the_env_file_holds_the_settings_with_comments_readable_by_the_owner_onl
     text = env_file.read_text()
     assert text.startswith("# Written by `flask cognito provision`")
     assert sum(line.startswith("#") for line in text.splitlines()) >= 6
-    settings = Settings.from_environ(dotenv_values(env_file), env_file.parent)
+    settings = Settings.from_mapping(dotenv_values(env_file), env_file.parent)
     assert settings.redirect_uri == f"{BASE_URL}/oauth/v2/callback"
     assert settings.provider.cognito_domain == f"https://{PREFIX}.auth.eu-west-1.amazoncognito.com"
 
@@ -135,7 +135,7 @@ def test_what_the_apps_discovery_import_gets_from_moto(aws, provision, env_file)
     points at does load, with an RS256 key.
     """
     result = provision()
-    settings = Settings.from_environ(dotenv_values(env_file), env_file.parent)
+    settings = Settings.from_mapping(dotenv_values(env_file), env_file.parent)
     provider = Provider(settings.provider, settings.http_timeout)
     pool_id = the_pool_id(aws)
     cognito_issuer = f"https://cognito-idp.eu-west-1.amazonaws.com/{pool_id}"
@@ -164,7 +164,7 @@ def test_an_env_naming_the_pool_by_region_and_id_gives_cognitos_discovery_url(tm
     location = {"COGNITO_REGION": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123"}
     text = render(provisioned, POOL, CLIENT, location, BASE_URL, f"{PREFIX}.auth.eu-west-1.amazoncognito.com")
 
-    settings = Settings.from_environ(dotenv_values(stream=io.StringIO(text)), tmp_path)
+    settings = Settings.from_mapping(dotenv_values(stream=io.StringIO(text)), tmp_path)
 
     assert settings.provider.discovery_url == ("https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
                                                "/.well-known/openid-configuration")

@@ -10,15 +10,15 @@ import time
 
 import pytest
 
-from app.oidc import InvalidToken, Provider
-from app.oidc.tokens import validate_access_token
-from config import Settings
+from flask_cognito_signin.oidc import InvalidToken, Provider
+from flask_cognito_signin.oidc.tokens import validate_access_token
+from flask_cognito_signin.settings import Settings
 from tests.support.cognito import ALICE, CLIENT_ID, sign
 
 
 @pytest.fixture
 def provider(environ, tmp_path) -> Provider:
-    return Provider(Settings.from_environ(environ, tmp_path).provider, timeout=2)
+    return Provider(Settings.from_mapping(environ, tmp_path).provider, timeout=2)
 
 
 def validate(provider: Provider, token: str):

@@ -8,9 +8,9 @@ import pytest
 import requests
 import responses
 
-from app.oidc import Provider, ProviderUnavailable
-from app.oidc.backoff import RETRY_INTERVAL
-from config import Settings
+from flask_cognito_signin.oidc import Provider, ProviderUnavailable
+from flask_cognito_signin.oidc.backoff import RETRY_INTERVAL
+from flask_cognito_signin.settings import Settings
 from tests.support.clock import Clock
 from tests.support.cognito import DISCOVERY_URL, FakeCognito
 
@@ -24,7 +24,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def provider(environ, tmp_path, clock) -> Provider:
-    return Provider(Settings.from_environ(environ, tmp_path).provider, timeout=2, clock=clock)
+    return Provider(Settings.from_mapping(environ, tmp_path).provider, timeout=2, clock=clock)
 
 
 def discovery_fetches(idp: FakeCognito) -> int:

@@ -12,8 +12,8 @@ import threading
 import pytest
 from joserfc.jwk import RSAKey
 
-from app.oidc.backoff import RETRY_INTERVAL
-from app.oidc.signing_keys import KEYS_TTL, UNKNOWN_KID_INTERVAL
+from flask_cognito_signin.oidc.backoff import RETRY_INTERVAL
+from flask_cognito_signin.oidc.signing_keys import KEYS_TTL, UNKNOWN_KID_INTERVAL
 from tests.support.clock import Clock
 from tests.support.cognito import ALICE, JWKS_URI, FakeCognito, sign
 
@@ -79,7 +79,7 @@ def slow_jwks_until_all_asked(app, idp: FakeCognito, callers: int) -> list[bool]
 
     Returns, per JWKS request, whether all callers had asked before it was answered.
     """
-    provider = app.extensions["oidc_providers"]["cognito"]
+    provider = app.extensions["cognito_signin"].providers["cognito"]
     asked, overlapped = threading.Condition(), []
     count = [0]
     signing_keys = provider.signing_keys
@@ -196,7 +196,7 @@ def test_a_stale_key_set_is_not_used_when_the_endpoint_fails(client, idp, clock)
 
 
 def test_keys_trusted_until_ends_with_the_key_set(app, idp, clock):
-    provider = app.extensions["oidc_providers"]["cognito"]
+    provider = app.extensions["cognito_signin"].providers["cognito"]
     keys = provider.signing_keys(None)
     assert provider.keys_trusted_until(keys) == clock.now + KEYS_TTL
     clock.advance(KEYS_TTL)
@@ -207,7 +207,7 @@ def test_keys_trusted_until_ends_with_the_key_set(app, idp, clock):
 def test_only_signing_keys_are_used(app, idp, clock):
     encryption = new_key("encryption-key").as_dict(private=False, alg="RSA-OAEP", use="enc")
     jwks_document(idp, {"keys": [idp.key.as_dict(private=False, alg="RS256", use="sig"), encryption]})
-    keys = app.extensions["oidc_providers"]["cognito"].signing_keys(None)
+    keys = app.extensions["cognito_signin"].providers["cognito"].signing_keys(None)
     assert [key.kid for key in keys] == [idp.key.kid]
 
 

@@ -7,9 +7,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from app.oidc import InvalidToken, Provider
-from app.oidc.tokens import validate_id_token
-from config import Settings
+from flask_cognito_signin.oidc import InvalidToken, Provider
+from flask_cognito_signin.oidc.tokens import validate_id_token
+from flask_cognito_signin.settings import Settings
 from tests.support.clock import Clock
 from tests.support.cognito import ALICE, CLIENT_ID, FakeCognito
 
@@ -23,7 +23,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def provider(environ, tmp_path, clock) -> Provider:
-    settings = Settings.from_environ(environ, tmp_path)
+    settings = Settings.from_mapping(environ, tmp_path)
     return Provider(settings.provider, timeout=2, clock=clock)
 
 
@@ -94,7 +94,7 @@ def test_token_use_is_optional_for_providers_other_than_cognito(idp, environ, tm
     issuer = "https://op.example.org"
     idp.document = {**idp.document, "issuer": issuer}
     idp.mock.get(issuer + "/.well-known/openid-configuration", json=idp.document)
-    settings = Settings.from_environ({**environ, "OIDC_DISCOVERY_URL": issuer + "/.well-known/openid-configuration"},
+    settings = Settings.from_mapping({**environ, "OIDC_DISCOVERY_URL": issuer + "/.well-known/openid-configuration"},
                                      tmp_path)
     provider = Provider(settings.provider, timeout=2, clock=clock)
     token, access_token = id_token(idp, iss=issuer, token_use=None)
@@ -171,6 +171,6 @@ def test_warm_up_with_the_idp_down_leaves_fetching_to_first_use(environ, tmp_pat
 
     with responses_lib.RequestsMock() as mock:
         mock.add(responses_lib.GET, environ["OIDC_DISCOVERY_URL"], status=503)
-        settings = Settings.from_environ(environ, tmp_path)
+        settings = Settings.from_mapping(environ, tmp_path)
         Provider(settings.provider, timeout=2, clock=clock).warm_up()
     assert "fetched on first use" in caplog.text

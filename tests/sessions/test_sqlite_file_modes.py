@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from app.sessions.sqlite import SQLiteStore
+from flask_cognito_signin.sessions.sqlite import SQLiteStore
 
 
 def mode(path) -> int:

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from app.sessions import StoreUnavailable
-from app.sessions.change_markers import MARKERS, ChangeMarkers
-from app.sessions.sqlite import SQLiteStore
+from flask_cognito_signin.sessions import StoreUnavailable
+from flask_cognito_signin.sessions.change_markers import MARKERS, ChangeMarkers
+from flask_cognito_signin.sessions.sqlite import SQLiteStore
 from tests.support.clock import Clock
 
 

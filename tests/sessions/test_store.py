@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from app.sessions import SessionStore, StoreUnavailable
-from app.sessions.redis import RedisStore
-from app.sessions.sqlite import SQLiteStore
+from flask_cognito_signin.sessions import SessionStore, StoreUnavailable
+from flask_cognito_signin.sessions.redis import RedisStore
+from flask_cognito_signin.sessions.sqlite import SQLiteStore
 from tests.support.clock import Clock
 from tests.support.servers import RedisServer, free_port
 

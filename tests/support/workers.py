@@ -45,7 +45,7 @@ class Worker:
 def _serve(environ: dict[str, str], pipe) -> None:
     try:
         app = create_app(environ)
-        cookie_name = app.config["SESSION_COOKIE_NAME"]
+        cookie_name = app.session_interface.cookie_name
         host = APP_BASE_URL.split("://", 1)[1]
         while (request := pipe.recv()) is not None:
             path, cookie = request

@@ -13,8 +13,8 @@ from flask import Flask
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from app.authz import bearer_challenge
-from app.oidc.errors import TokenFault
+from flask_cognito_signin.authz import bearer_challenge
+from flask_cognito_signin.oidc.errors import TokenFault
 from tests.support.cognito import ALICE, CLIENT_ID, JWKS_URI, FakeCognito, Pool, PoolUser, sign
 
 

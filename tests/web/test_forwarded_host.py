@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import request
 
-from config import ConfigError
+from flask_cognito_signin.settings import ConfigError
 
 
 def host_seen(app, headers: dict[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint
 
-from app.authz import groups_required
+from flask_cognito_signin.authz import groups_required
 from tests.conftest import relative
 from tests.support.cognito import ALICE, FakeCognito, PoolUser
 from tests.web.test_providers import STAFF

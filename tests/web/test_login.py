@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from app.oidc.backoff import RETRY_INTERVAL
+from flask_cognito_signin.oidc.backoff import RETRY_INTERVAL
 from tests.conftest import relative
 from tests.support.cognito import CLIENT_ID, DISCOVERY_URL, DOMAIN, REDIRECT_URI
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from flask import Blueprint, jsonify
 
-from app.authz import current_user, groups_required, login_required
+from flask_cognito_signin.authz import current_user, groups_required, login_required
 from tests.support.cognito import ISSUER, sign
 
 SERVICE = "7m2mservice0client0000000a"

@@ -7,7 +7,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import pytest
 
-from app.web.return_to import safe_return_to
+from flask_cognito_signin.web.return_to import safe_return_to
 from tests.conftest import relative
 from tests.support.cognito import APP_BASE_URL, REDIRECT_URI
 

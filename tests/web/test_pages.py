@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import re
 
 import pytest
 
-from app.sessions import StoreUnavailable
+from flask_cognito_signin.sessions import StoreUnavailable
 
 
 def test_signed_out_the_page_offers_the_sign_in_button(client):
@@ -111,9 +113,8 @@ class BrokenStore:
 
 def test_a_session_store_that_is_down_answers_503_not_500(auth, app, client):
     auth.sign_in()
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     app.session_interface.store = BrokenStore()
-    app.extensions["session_store"] = app.session_interface.store
+    app.extensions["cognito_signin"] = replace(app.extensions["cognito_signin"], store=app.session_interface.store)
     page = client.get("/")
     assert page.status_code == 503 and "session store" in page.get_data(as_text=True)
     assert client.get("/login").status_code == 503

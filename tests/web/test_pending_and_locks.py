@@ -7,7 +7,7 @@ import sqlite3
 from tests.conftest import relative
 from tests.support.cognito import ALICE
 
-MAX_PENDING = 4  # app.user_session.MAX_PENDING_SIGN_INS, restated: the test says what users get
+MAX_PENDING = 4  # flask_cognito_signin.user_session.MAX_PENDING_SIGN_INS, restated: the test says what users get
 
 
 def rows(app, prefix: str) -> dict[str, str]:

@@ -160,7 +160,7 @@ def test_the_absolute_lifetime_ends_even_a_busy_session(make_app, idp):
 
 def test_expired_sessions_are_purged_from_the_store(auth, app, clock):
     auth.sign_in()
-    store = app.extensions["session_store"]
+    store = app.extensions["cognito_signin"].store
     clock.advance(25 * 3600)
     assert store.purge_expired() >= 1
 

@@ -75,7 +75,7 @@ def test_sign_out_answers_a_redirect_home_when_discovery_was_never_loaded(auth, 
     other_worker = make_app().test_client()
     other_worker.set_cookie(COOKIE, cookie, domain="rp.example.com", secure=True)
     unreachable(idp)
-    with caplog.at_level(logging.INFO, logger="app.events"):
+    with caplog.at_level(logging.INFO, logger="flask_cognito_signin.events"):
         response = other_worker.post("/logout", data={"csrf_token": csrf_token})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     events = [record.event for record in caplog.records if hasattr(record, "event")]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
+from ..settings import ConfigError
+from ..state import signin_state
 from .check import check_provider
 from .findings import Finding, fail
 
@@ -23,14 +24,15 @@ def check(context: click.Context) -> None:
     register, and, with AWS credentials, compares the Cognito app client's settings with
     this app's. Exits with 1 when anything failed.
     """
-    error = current_app.config.get("CONFIG_ERROR")
-    if error is not None:
+    try:
+        state = signin_state()
+    except ConfigError as error:
         findings = [fail(f"setting: {problem}") for problem in error.problems]
         _print(findings)
     else:
-        settings = current_app.config["SETTINGS"]
+        settings = state.settings
         findings = []
-        for provider in current_app.extensions["oidc_providers"].values():
+        for provider in state.providers.values():
             click.echo(f"Provider {provider.alias} ({provider.settings.label})")
             provider_findings = check_provider(provider, settings)
             _print(provider_findings)

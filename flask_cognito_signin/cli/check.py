@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from config import DISCOVERY_SUFFIX, Settings
+from flask_cognito_signin.settings import DISCOVERY_SUFFIX, Settings
 
 from ..oidc import OIDCError, Provider
 from ..oidc.provider import SIGNING_ALGORITHM, ProviderMetadata

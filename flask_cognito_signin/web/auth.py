@@ -1,42 +1,51 @@
-"""Sign-in and sign-out routes: thin views over app.oidc and the user session."""
+"""The sign-in blueprint: /login, /login/<alias>, the callback and /logout, thin views over oidc/ and the user session.
+
+Its pages (the provider choice, errors) are templates under cognito_signin/, which a host
+app overrides by putting its own of the same name in its templates folder.
+"""
 
 from __future__ import annotations
 
 import logging
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request
+from flask import Blueprint, abort, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from app.events import log_event
-from app.oidc import InvalidCallback, OIDCError, Provider
-from app.oidc.signin import begin_sign_in, complete_sign_in
-from app.oidc.signout import logout_url, revoke_refresh_token
-from app.user_session import current_user_session
-from config import CALLBACK_PATH, is_loopback_host
+from flask_cognito_signin.events import log_event
+from flask_cognito_signin.oidc import InvalidCallback, OIDCError, Provider
+from flask_cognito_signin.oidc.signin import begin_sign_in, complete_sign_in
+from flask_cognito_signin.oidc.signout import logout_url, revoke_refresh_token
+from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
+from flask_cognito_signin.state import signin_state
+from flask_cognito_signin.user_session import current_user_session
 
-from .csrf import csrf
+from . import csrf, headers
 from .return_to import safe_return_to
 
-bp = Blueprint("auth", __name__)
+bp = Blueprint(
+    "cognito_signin", __name__, template_folder="../templates", static_folder="../static",
+    static_url_path="/cognito-signin/static",
+)
+bp.after_request(headers.protect)
 
 
 def _providers() -> dict[str, Provider]:
-    return current_app.extensions["oidc_providers"]
+    return signin_state().providers
 
 
 @bp.get("/login")
 @bp.get("/login/<alias>")
 def login(alias: str | None = None) -> Response | str:
     """Start a sign-in with the provider named by alias; with several providers and none named, let the user pick."""
-    settings = current_app.config["SETTINGS"]
+    settings = signin_state().settings
     canonical = _canonical_login_url(settings.app_base_url)
     if canonical:
         return redirect(canonical)
     providers = _providers()
     return_to = safe_return_to(request.args.get("next"))
     if alias is None and len(providers) > 1:
-        return render_template("index.html", user=None, providers=providers.values(), next_path=return_to)
+        return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to)
     provider = providers.get(alias) if alias else next(iter(providers.values()))
     if provider is None:
         abort(404, description=f"No identity provider is called {alias!r}.")
@@ -79,7 +88,6 @@ def callback() -> Response:
 
 
 @bp.post("/logout")
-@csrf.exempt
 def logout() -> Response:
     """Ends the session here first, then revokes the refresh token and ends the provider's own session.
 
@@ -89,7 +97,7 @@ def logout() -> Response:
     user_session = current_user_session()
     if user_session.session.new:
         return redirect("/")  # no session: nothing to protect, nothing to end
-    csrf.protect()
+    csrf.protect(request.form.get("csrf_token"))
     ended = user_session.sign_out()
     if ended is None:
         return redirect("/")
@@ -103,7 +111,7 @@ def logout() -> Response:
 
 def _end_provider_session(provider: Provider, refresh_token: str | None, id_token: str | None) -> str | None:
     """Revoke, then build the provider's logout URL; failures are logged, the local sign-out stands."""
-    settings = current_app.config["SETTINGS"]
+    settings = signin_state().settings
     if refresh_token:
         try:
             if not revoke_refresh_token(provider, refresh_token):

@@ -15,7 +15,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from config import CALLBACK_PATH, is_loopback_host
+from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
 
 from . import envfile
 from .aws import AWSError, cognito_client

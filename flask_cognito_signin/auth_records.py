@@ -14,9 +14,9 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from app.oidc.token_endpoint import TokenSet
-from app.oidc.user import User
-from app.sessions import SessionStore
+from flask_cognito_signin.oidc.token_endpoint import TokenSet
+from flask_cognito_signin.oidc.user import User
+from flask_cognito_signin.sessions import SessionStore
 
 #: Records one worker keeps in memory (a few kB each); the least recently used go first.
 CACHED_RECORDS = 1024

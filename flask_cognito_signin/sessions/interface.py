@@ -21,7 +21,7 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
-from .store import SessionStore
+from .store import SessionStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ class ServerSideSession(CallbackDict, SessionMixin):
         self.keep_for = 0.0
         #: Set when the request's cookie named a session that no longer exists: the browser should forget it.
         self.stale_cookie = False
+        #: The store's failure when the session could not be opened; raised before any view runs.
+        self.unavailable: StoreUnavailable | None = None
         self.replaced_sid: str | None = None
 
     @property
@@ -94,8 +96,11 @@ class ServerSideSession(CallbackDict, SessionMixin):
 
 
 class ServerSideSessionInterface(SessionInterface):
-    def __init__(self, store: SessionStore, secret_key: str, idle_timeout: float, clock=time.time):
+    def __init__(self, store: SessionStore, secret_key: str, idle_timeout: float, *, cookie_name: str,
+                 secure: bool, clock=time.time):
         self.store = store
+        self.cookie_name = cookie_name
+        self.secure = secure
         self.idle_timeout = idle_timeout
         self.clock = clock
         # itsdangerous derives the signing key from the secret and salt on every call; derive it once.
@@ -106,7 +111,7 @@ class ServerSideSessionInterface(SessionInterface):
         self._session_ids = functools.lru_cache(maxsize=_VERIFIED_COOKIES)(self._verify)
 
     def open_session(self, app: Flask, request: Request) -> ServerSideSession:
-        cookie = request.cookies.get(self.get_cookie_name(app))
+        cookie = request.cookies.get(self.cookie_name)
         if not cookie:
             return ServerSideSession()
         ids = self._session_ids(cookie)
@@ -114,11 +119,17 @@ class ServerSideSessionInterface(SessionInterface):
             log.warning("session cookie rejected: bad signature")
             return _forgetting_the_cookie(ServerSideSession())
         sid, key = ids
-        entry = self.store.get(key)
-        if entry is None:  # signed out, timed out or never stored: a new session, under a new id
-            return _forgetting_the_cookie(ServerSideSession())
-        session = ServerSideSession(entry.value, sid=sid, expires_at=entry.expires_at)
-        self._touch(session, key)
+        try:
+            entry = self.store.get(key)
+            if entry is None:  # signed out, timed out or never stored: a new session, under a new id
+                return _forgetting_the_cookie(ServerSideSession())
+            session = ServerSideSession(entry.value, sid=sid, expires_at=entry.expires_at)
+            self._touch(session, key)
+        except StoreUnavailable as error:
+            # Raised here, Flask would answer with the host's 500 page; the extension's
+            # before_request raises it again, where its own handler answers 503.
+            session = ServerSideSession()
+            session.unavailable = error
         return session
 
     def _verify(self, cookie: str) -> tuple[str, str] | None:
@@ -130,8 +141,15 @@ class ServerSideSessionInterface(SessionInterface):
         return sid, store_key(sid)
 
     def save_session(self, app: Flask, session: ServerSideSession | None, response: Response) -> None:
-        if session is None:  # opening it failed; the error handler answered already
+        if session is None or session.unavailable is not None:  # the error handler answered already
             return
+        try:
+            self._save(session, response)
+        except StoreUnavailable as error:  # the store failed after the view ran: say so, set no cookie
+            log.error("session not saved: %s", error)
+            _answer_store_down(response)
+
+    def _save(self, session: ServerSideSession, response: Response) -> None:
         if session.replaced_sid:
             self.store.delete(store_key(session.replaced_sid))
         if not session and not session.keep_for:
@@ -139,13 +157,13 @@ class ServerSideSessionInterface(SessionInterface):
             if ended:
                 self.store.delete(store_key(session.stored_sid))
             if ended or session.stale_cookie:
-                self._delete_cookie(app, response)
+                self._delete_cookie(response)
             return
         if session.modified or self._must_extend(session):
             if not self.commit(session):
-                self._delete_cookie(app, response)  # ended by another request meanwhile: it stays ended
+                self._delete_cookie(response)  # ended by another request meanwhile: it stays ended
                 return
-            self._set_cookie(app, session, response)
+            self._set_cookie(session, response)
         if session.accessed:
             _vary_on_cookie(response)
 
@@ -199,26 +217,29 @@ class ServerSideSessionInterface(SessionInterface):
         if now + ttl - session.expires_at >= touch_after and self.store.touch(key, ttl):
             session.expires_at = now + ttl
 
-    def _set_cookie(self, app: Flask, session: ServerSideSession, response: Response) -> None:
+    def _set_cookie(self, session: ServerSideSession, response: Response) -> None:
         absolute = session.get(ABSOLUTE_EXPIRY_KEY)
         response.set_cookie(
-            self.get_cookie_name(app),
+            self.cookie_name,
             self.signer.sign(session.sid).decode(),
             expires=absolute if isinstance(absolute, (int, float)) else None,
             httponly=True,
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
+            secure=self.secure,
+            samesite="Lax",
             path="/",
         )
 
-    def _delete_cookie(self, app: Flask, response: Response) -> None:
-        response.delete_cookie(
-            self.get_cookie_name(app),
-            httponly=True,
-            secure=self.get_cookie_secure(app),
-            samesite=self.get_cookie_samesite(app),
-            path="/",
-        )
+    def _delete_cookie(self, response: Response) -> None:
+        response.delete_cookie(self.cookie_name, httponly=True, secure=self.secure, samesite="Lax", path="/")
+
+
+def _answer_store_down(response: Response) -> None:
+    """Turn the view's answer into a plain 503: whatever it said rests on a session that was not saved."""
+    response.status_code = 503
+    response.headers.pop("Set-Cookie", None)
+    response.headers.pop("Location", None)
+    response.set_data("The session store is not answering. Please try again in a moment.\n")
+    response.mimetype = "text/plain"
 
 
 def _forgetting_the_cookie(session: ServerSideSession) -> ServerSideSession:

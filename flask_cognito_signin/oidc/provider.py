@@ -3,7 +3,7 @@
 Discovery is fetched on first use and cached, so the app starts while the IdP is down and
 works as soon as it is back; a failed fetch is not tried again for backoff.RETRY_INTERVAL
 seconds, so an outage does not cost the IdP one call per request. The JWKS has its own
-cache with a lifetime and rules for unknown key ids (app.oidc.signing_keys).
+cache with a lifetime and rules for unknown key ids (signing_keys.py).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session
 from joserfc.jwk import KeySet
 
-from config import ProviderSettings, is_loopback_host
+from flask_cognito_signin.settings import ProviderSettings, is_loopback_host
 
 from .backoff import FailureBackoff
 from .errors import OIDCError, ProviderBadResponse, ProviderConfigurationError
@@ -119,7 +119,7 @@ class Provider:
         self._metadata: ProviderMetadata | None = None
         # The clock is read through self: tests replace it after construction.
         self._keys = SigningKeys(lambda: self.get_json(self.metadata().jwks_uri, "JWKS"), lambda: self.clock())
-        #: Access tokens validated already (app.oidc.tokens fills it).
+        #: Access tokens validated already (tokens.py fills it).
         self.validated_access_tokens = ValidatedTokens()
 
     @property
@@ -152,7 +152,7 @@ class Provider:
         return get_json(self._http, url, what, self.timeout, **kwargs)
 
     def signing_keys(self, kid: str | None, *, from_token_endpoint: bool = False) -> KeySet:
-        """The JWKS, fetched again when it expires or lacks `kid` (see app.oidc.signing_keys for when)."""
+        """The JWKS, fetched again when it expires or lacks `kid` (see signing_keys.py for when)."""
         return self._keys.get(kid, from_token_endpoint=from_token_endpoint)
 
     def keys_trusted_until(self, keys: KeySet) -> float:

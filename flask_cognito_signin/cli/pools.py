@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from config import DISCOVERY_SUFFIX
+from flask_cognito_signin.settings import DISCOVERY_SUFFIX
 
 from ..oidc import OIDCError
 from ..oidc.http import get_json

@@ -11,7 +11,7 @@ import hmac
 from typing import Any
 from urllib.parse import urlsplit
 
-from config import ProviderSettings, Settings
+from flask_cognito_signin.settings import ProviderSettings, Settings
 
 from . import aws, pools
 from .findings import Finding, check, fail, note, ok

@@ -1,4 +1,5 @@
-"""Settings of the relying party: one frozen object built from the environment, validated once.
+"""Settings of the sign-in: one frozen object built from `app.config` (the standalone app fills it
+from the environment and `.env`), validated once.
 
 Every problem is collected and reported together, each naming the variable and how to fix
 it, so a wrong `.env` costs one restart rather than one per mistake.
@@ -9,8 +10,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import math
+import os
 import re
 import tomllib
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +76,7 @@ class ProviderSettings:
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the app reads from its environment. Secrets are hidden from repr()."""
+    """Everything the sign-in reads from app.config. Secrets are hidden from repr()."""
 
     secret_key: str = field(repr=False)
     #: The identity providers, the default (env-configured, or first in the file) first.
@@ -101,10 +104,15 @@ class Settings:
         """The default provider: the one /login uses when there is a single one."""
         return self.providers[0]
 
+    #: Where the sign-in routes live under the app ("" or a path such as /auth).
+    url_prefix: str
+    #: Paths that are the API: guards answer JSON there, and Bearer tokens are accepted.
+    api_prefix: str
+
     @property
     def redirect_uri(self) -> str:
         """The exact callback URL registered with the app client."""
-        return self.app_base_url + CALLBACK_PATH
+        return self.app_base_url + self.url_prefix + CALLBACK_PATH
 
     @property
     def sign_out_uri(self) -> str:
@@ -116,10 +124,22 @@ class Settings:
         return self.app_base_url.startswith("https://")
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str], instance_path: str | Path) -> Settings:
-        """Read and validate every setting; raise ConfigError listing all problems found."""
-        reader = _Reader(environ)
-        providers = _read_providers(environ, reader)
+    def from_mapping(
+        cls,
+        config: Mapping[str, object],
+        instance_path: str | Path,
+        *,
+        url_prefix: str = "",
+        api_prefix: str = "/api/",
+        source: str = "in app.config",
+    ) -> Settings:
+        """Read and validate every setting of `config` (app.config); raise ConfigError listing all problems found.
+
+        A providers file's `client_secret_env` names a variable looked up in `config`, then in
+        the process environment. `source` tells a person where to set a missing setting.
+        """
+        reader = _Reader(config, source=source)
+        providers = _read_providers(ChainMap(config, os.environ), reader)
         settings = cls(
             secret_key=reader.secret_key(),
             providers=providers,
@@ -134,6 +154,8 @@ class Settings:
             api_audience=frozenset(reader.words("API_AUDIENCE")),
             trusted_proxy_count=reader.count("TRUSTED_PROXY_COUNT"),
             trust_forwarded_host=reader.flag("TRUST_FORWARDED_HOST"),
+            url_prefix=reader.path_prefix("url_prefix", url_prefix),
+            api_prefix=reader.path_prefix("api_prefix", api_prefix, api=True),
         )
         if reader.problems:
             raise ConfigError(reader.problems)
@@ -236,8 +258,10 @@ class _Reader:
         problems: list[str] | None = None,
         where: str = "",
         names: Mapping[str, str] | None = None,
+        source: str = "",
     ):
         self.environ = environ
+        self.source = source
         self.problems = [] if problems is None else problems
         self.where = where
         self.names = names or {}
@@ -247,7 +271,8 @@ class _Reader:
         return f"{self.where} {self.names.get(variable, variable)}" if self.where else variable
 
     def get(self, name: str) -> str:
-        return self.environ.get(name, "").strip()
+        value = self.environ.get(name)
+        return "" if value is None else str(value).strip()  # app.config may hold None or numbers
 
     def problem(self, message: str) -> str:
         self.problems.append(message)
@@ -256,7 +281,7 @@ class _Reader:
     def required(self, name: str, what: str) -> str:
         value = self.get(name)
         if not value:
-            place = "" if self.where else " (in .env or the environment; see .env.example)"
+            place = f" ({self.source})" if self.source and not self.where else ""
             return self.problem(f"{self.name(name)} is not set: set it to {what}{place}.")
         return value
 
@@ -390,6 +415,17 @@ class _Reader:
             self.problem(f"{name}={value!r} must be a whole number from 0 to 10.")
             return 0
         return int(value)
+
+    def path_prefix(self, option: str, value: str, *, api: bool = False) -> str:
+        """A CognitoSignIn option naming a path: url_prefix is "" or like /auth, api_prefix like /api/."""
+        if api:
+            valid, example = value.startswith("/") and value.endswith("/"), "a path like /api/"
+        else:
+            valid, example = value == "" or (value.startswith("/") and not value.endswith("/")), "empty or like /auth"
+        if not valid:
+            self.problem(f"CognitoSignIn({option}={value!r}) must be {example}.")
+            return "/api/" if api else ""
+        return value
 
     def flag(self, name: str) -> bool:
         value = self.get(name).lower() or "false"

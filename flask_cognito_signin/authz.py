@@ -1,7 +1,7 @@
 """Who is making this request, and the one-line guards for views: login_required, groups_required.
 
 A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
-under /api/, by an `Authorization: Bearer <access token>` header validated locally against
+under the API prefix (/api/ by default), by an `Authorization: Bearer <access token>` header validated locally against
 the provider's keys. Guards answer the way the caller can use: pages redirect to sign-in and back, API
 views answer 401/403 JSON with an RFC 6750 `WWW-Authenticate` challenge.
 """
@@ -15,16 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from flask import Flask, abort, current_app, g, jsonify, redirect, request
+from flask import abort, g, jsonify, redirect, request, session, url_for
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
-from app.events import log_event
-from app.oidc import InvalidToken, OIDCError
-from app.oidc.errors import InsufficientScope, SessionEnded, TokenFault
-from app.oidc.tokens import unverified_issuer, validate_access_token
-from app.oidc.user import Client, User
-from app.user_session import UserSession, current_user_session
+from flask_cognito_signin.events import log_event
+from flask_cognito_signin.oidc import InvalidToken, OIDCError
+from flask_cognito_signin.oidc.errors import InsufficientScope, SessionEnded, TokenFault
+from flask_cognito_signin.oidc.tokens import unverified_issuer, validate_access_token
+from flask_cognito_signin.oidc.user import Client, User
+from flask_cognito_signin.state import SignInState, signin_state
+from flask_cognito_signin.user_session import UserSession, current_user_session
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -57,7 +58,8 @@ class BearerIdentity:
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    """Whether the request is for the API (the `api_prefix` option, /api/ by default): JSON answers there."""
+    return request.path.startswith(signin_state().settings.api_prefix)
 
 
 def _load_current_user() -> User | Client | AnonymousUser:
@@ -95,11 +97,11 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
     return response
 
 
-#: Endpoints that never need to know who is asking.
-_ANONYMOUS_ENDPOINTS = frozenset({"static", "health.healthz", "health.readyz"})
-#: Endpoints that read the session themselves and never refresh its tokens: signing in and out
-#: must work while the provider is down or refuses the refresh token.
-_SIGN_IN_ENDPOINTS = frozenset({"auth.login", "auth.callback", "auth.logout"})
+#: Endpoints that never need to know who is asking: static files, and the sign-in routes, which
+#: read the session themselves and never refresh its tokens (signing in and out must work while
+#: the provider is down or refuses the refresh token).
+_NOT_IDENTIFIED = frozenset({"static", "cognito_signin.static", "cognito_signin.login", "cognito_signin.callback",
+                             "cognito_signin.logout"})
 
 
 def identify_request() -> Response | None:
@@ -109,33 +111,37 @@ def identify_request() -> Response | None:
     RefreshUnavailable when the session's tokens cannot be kept valid.
     """
     this_request = request._get_current_object()  # one context lookup instead of one per attribute
+    state = signin_state()
+    unavailable = session.unavailable
+    if unavailable is not None:  # the store failed while the session was opened
+        raise unavailable
     header = this_request.headers.get("Authorization")
-    if header is not None and is_api_request():
-        return _authenticate_bearer(header)
-    if this_request.endpoint in _ANONYMOUS_ENDPOINTS or this_request.endpoint in _SIGN_IN_ENDPOINTS:
+    if header is not None and this_request.path.startswith(state.settings.api_prefix):
+        return _authenticate_bearer(header, state)
+    if this_request.endpoint in _NOT_IDENTIFIED:
         return None
     user_session = current_user_session()
     if user_session.signed_in:
-        _keep_fresh(user_session, current_app._get_current_object())
+        _keep_fresh(user_session, state)
         g.current_user = user_session.user
     return None
 
 
-def _keep_fresh(user_session: UserSession, app: Flask) -> None:
-    provider = app.extensions["oidc_providers"].get(user_session.provider)
+def _keep_fresh(user_session: UserSession, state: SignInState) -> None:
+    provider = state.providers.get(user_session.provider)
     if provider is None:
         user_session.sign_out()
         raise SessionEnded(f"provider {user_session.provider!r} is no longer configured")
-    user_session.keep_fresh(provider, app.config["SETTINGS"].token_refresh_margin)
+    user_session.keep_fresh(provider, state.settings.token_refresh_margin)
 
 
-def _authenticate_bearer(header: str) -> Response | None:
+def _authenticate_bearer(header: str, state: SignInState) -> Response | None:
     scheme, _, token = header.partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return bearer_challenge("invalid_request", "Authorization must be: Bearer <access token>", 400)
-    settings = current_app.config["SETTINGS"]
-    providers = current_app.extensions["oidc_providers"].values()
+    settings = state.settings
+    providers = state.providers.values()
     provider = next((p for p in providers if p.validated_access_tokens.get(token, p.clock()) is not None), None)
     if provider is None:  # a token not seen before: its (unverified) issuer says whose keys to check it with
         issuer = unverified_issuer(token)
@@ -180,7 +186,7 @@ def json_error(status: int, error: str, message: str) -> Response:
 def sign_in_redirect() -> Response:
     """Send the browser to sign in, then back to the page it asked for."""
     target = request.full_path.rstrip("?") if request.method == "GET" else "/"
-    return redirect("/login?" + urlencode({"next": target}))
+    return redirect(url_for("cognito_signin.login") + "?" + urlencode({"next": target}))
 
 
 def _unauthenticated() -> Response:
@@ -218,7 +224,7 @@ def groups_required(*groups: str, provider: str | None = None) -> Callable[[View
         @functools.wraps(view)
         @login_required
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            wanted = provider or next(iter(current_app.extensions["oidc_providers"]))
+            wanted = provider or next(iter(signin_state().providers))
             held = current_user.groups if _current_provider() == wanted else ()
             missing = [group for group in groups if group not in held]
             if missing:

@@ -18,20 +18,21 @@ import time
 
 from flask import current_app, g, session
 
-from app.auth_records import AuthRecord, AuthRecords
-from app.events import log_event
-from app.oidc import GrantRejected, InvalidToken, OIDCError, Provider
-from app.oidc.errors import RefreshUnavailable, SessionEnded
-from app.oidc.refresh import refresh_tokens
-from app.oidc.signin import PendingSignIn, SignIn
-from app.oidc.token_endpoint import TokenSet
-from app.oidc.user import User
-from app.sessions import (
+from flask_cognito_signin.auth_records import AuthRecord, AuthRecords
+from flask_cognito_signin.events import log_event
+from flask_cognito_signin.oidc import GrantRejected, InvalidToken, OIDCError, Provider
+from flask_cognito_signin.oidc.errors import RefreshUnavailable, SessionEnded
+from flask_cognito_signin.oidc.refresh import refresh_tokens
+from flask_cognito_signin.oidc.signin import PendingSignIn, SignIn
+from flask_cognito_signin.oidc.token_endpoint import TokenSet
+from flask_cognito_signin.oidc.user import User
+from flask_cognito_signin.sessions import (
     ABSOLUTE_EXPIRY_KEY,
     ServerSideSession,
     ServerSideSessionInterface,
 )
-from app.sessions.interface import store_key
+from flask_cognito_signin.sessions.interface import store_key
+from flask_cognito_signin.state import signin_state
 
 #: Seconds a user may spend at the identity provider between /login and the callback.
 SIGN_IN_LIFETIME = 600
@@ -240,8 +241,8 @@ def current_user_session() -> UserSession:
     user_session = request_globals.get("user_session")
     if user_session is None:
         app = current_app._get_current_object()
+        state = signin_state(app)
         user_session = request_globals.user_session = UserSession(
-            session._get_current_object(), app.session_interface, app.extensions["auth_records"],
-            app.config["SETTINGS"].session_max_age,
+            session._get_current_object(), app.session_interface, state.auth_records, state.settings.session_max_age
         )
     return user_session

@@ -1,0 +1,36 @@
+"""What CognitoSignIn keeps for one app, in `app.extensions["cognito_signin"]`, and how code finds it.
+
+Per-request code looks the state up through `current_app` (as flask-login does), never
+through a module global, so one process may serve several apps with different settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from .auth_records import AuthRecords
+from .oidc import Provider
+from .sessions import SessionStore
+from .settings import ConfigError, Settings
+
+EXTENSION_KEY = "cognito_signin"
+
+
+@dataclass(frozen=True)
+class SignInState:
+    settings: Settings
+    #: The identity providers by alias, the default one first.
+    providers: Mapping[str, Provider]
+    store: SessionStore
+    auth_records: AuthRecords
+
+
+def signin_state(app: Flask | None = None) -> SignInState:
+    """This app's sign-in state; raises the ConfigError that kept it from being built (under `flask` commands)."""
+    state = (app or current_app).extensions[EXTENSION_KEY]
+    if isinstance(state, ConfigError):
+        raise state
+    return state

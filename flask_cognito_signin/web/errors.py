@@ -1,0 +1,82 @@
+"""The extension's failures answer with its error page (or JSON on the API) and one log line with the reason.
+
+Handlers are registered for the extension's own exception types only (they can be raised on
+any route: a token refresh, a session store that is down), and for HTTP errors of its own
+routes. The host's 404, 500 and other handlers are left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
+
+from flask_cognito_signin.authz import bearer_challenge, is_api_request, json_error, sign_in_redirect
+from flask_cognito_signin.events import log_event
+from flask_cognito_signin.oidc import OIDCError
+from flask_cognito_signin.oidc.errors import RefreshUnavailable, SessionEnded
+from flask_cognito_signin.sessions import StoreUnavailable
+
+from . import headers
+from .auth import bp
+from .csrf import CSRFRejected
+
+_STORE_DOWN = (
+    "Service temporarily unavailable",
+    "The session store is not answering, so nobody can sign in or stay signed in right now. "
+    "Please try again in a moment.",
+)
+
+
+def _answer(status: int, code: str, title: str, message: str) -> Response:
+    if is_api_request():
+        response = json_error(status, code, message)
+    else:
+        page = render_template("cognito_signin/error.html", status=status, title=title, message=message)
+        response = Response(page, status, mimetype="text/html")
+    return headers.protect(response)
+
+
+def _event_for(error: OIDCError) -> str:
+    if isinstance(error, (SessionEnded, RefreshUnavailable)):
+        return "refresh_failed"
+    return "logout_failed" if request.endpoint == "cognito_signin.logout" else "login_failed"
+
+
+def _oidc_error(error: OIDCError) -> Response:
+    log_event(_event_for(error), logging.WARNING, reason=error.code, detail=error.detail, status=error.status)
+    return _answer(error.status, error.code, error.title, error.message)
+
+
+def _session_ended(error: SessionEnded) -> Response:
+    """Pages go to sign in again (and come back); the API says 401."""
+    log_event("session_ended", reason=error.detail)
+    if is_api_request():
+        return bearer_challenge(None, error.message)
+    return sign_in_redirect()
+
+
+def _csrf_rejected(error: CSRFRejected) -> Response:
+    log_event("csrf_rejected", logging.WARNING, reason=str(error), path=request.path)
+    return _answer(400, "csrf_failed", "Form expired", "This form is no longer valid. Reload the page and try again.")
+
+
+def _store_unavailable(error: StoreUnavailable) -> Response:
+    log_event("session_store_unavailable", logging.ERROR, detail=str(error))
+    return _answer(503, "session_store_unavailable", *_STORE_DOWN)
+
+
+def _http_error(error: HTTPException) -> Response:
+    return _answer(error.code or 500, error.name.lower().replace(" ", "_"), error.name, error.description or "")
+
+
+bp.register_error_handler(HTTPException, _http_error)  # the blueprint's own routes only
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(OIDCError, _oidc_error)
+    app.register_error_handler(SessionEnded, _session_ended)
+    app.register_error_handler(CSRFRejected, _csrf_rejected)
+    app.register_error_handler(StoreUnavailable, _store_unavailable)
