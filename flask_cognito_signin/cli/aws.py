@@ -30,7 +30,10 @@ class NoCredentials(AWSError):
 
 def cognito_client(region: str | None = None) -> BaseClient:
     """A cognito-idp client for `region`, else the configured region (AWS_REGION first, as the AWS CLI does)."""
-    import boto3
+    try:
+        import boto3  # an optional dependency: web workers do without it
+    except ImportError as error:
+        raise AWSError("boto3 is not installed: pip install 'flask-cognito-signin[aws]'") from error
 
     with one_line_errors():
         session = boto3.session.Session()

@@ -1,0 +1,160 @@
+"""Test an app that uses CognitoSignIn offline, with real tokens: a running local Cognito emulator and a sign-in without a browser.
+
+    with run_emulator(pool(callback_base="http://localhost")) as emulator:
+        app.config.update(emulator.app_config("http://localhost"))
+        cookie = emulator.sign_in(app.test_client(), "test-user", "Test-Password-1")
+
+The pytest plugin (flask_cognito_signin.pytest_plugin) wraps this as the `cognito_emulator`
+fixture. The sign-in is the browser's path, step by step: the app's /login, the emulator's
+authorize endpoint and hosted-UI form, its redirect to the app's callback. Only the app's
+steps go through the Flask test client; the emulator's are real HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from flask.testing import FlaskClient
+
+from .settings import CALLBACK_PATH
+
+#: The user of the default pool.
+TEST_USER, TEST_PASSWORD = "test-user", "Test-Password-1"
+_COOKIE = ("__Host-cognito_session", "cognito_session")
+_MAX_STEPS = 10
+
+
+def pool(
+    *,
+    callback_base: str = "http://localhost",
+    users: list[Mapping[str, Any]] | None = None,
+    clients: list[Mapping[str, Any]] | None = None,
+    **options: Any,
+) -> dict[str, Any]:
+    """A user pool in the emulator's pool.toml shape: by default one user (test-user, in the group
+    "admins") and one app client registered for an app served at `callback_base`."""
+    return {
+        "pool_id": "us-east-1_TestPool1",
+        "users": users if users is not None else [
+            {"username": TEST_USER, "password": TEST_PASSWORD, "email": "test-user@example.com",
+             "email_verified": True, "groups": ["admins"]},
+        ],
+        "clients": clients if clients is not None else [
+            {"name": "app-under-test", "client_id": "testclient0000000000000001",
+             "client_secret": "test-client-secret-0000000000000000000000000000000001",
+             "callback_urls": [callback_base + CALLBACK_PATH], "logout_urls": [callback_base + "/"],
+             "allowed_scopes": ["openid", "email", "profile"], "allowed_oauth_flows": ["code"]},
+        ],
+        **options,
+    }
+
+
+@dataclass
+class CognitoEmulator:
+    """A running emulator of one user pool: its URLs, its first app client, and a sign-in helper."""
+
+    server: Any  # devidp.RunningServer
+    client_id: str
+    client_secret: str
+
+    @property
+    def discovery_url(self) -> str:
+        return self.server.discovery_url
+
+    @property
+    def issuer(self) -> str:
+        return self.server.issuer
+
+    def app_config(self, app_base_url: str = "http://localhost") -> dict[str, str]:
+        """The settings that point an app at this pool; update app.config with them before CognitoSignIn(app)."""
+        return {"OIDC_DISCOVERY_URL": self.discovery_url, "OIDC_CLIENT_ID": self.client_id,
+                "OIDC_CLIENT_SECRET": self.client_secret, "APP_BASE_URL": app_base_url}
+
+    def sign_in(self, client: FlaskClient, username: str = TEST_USER, password: str = TEST_PASSWORD,
+                next_path: str = "/") -> str:
+        """Sign `username` in to the app behind `client` through the hosted-UI form; the app's session cookie.
+
+        Afterwards `client` carries the cookie too. Raises AssertionError saying where the
+        sign-in stopped (a wrong password, a callback URL the pool does not know, …).
+        """
+        login = client.get("/login", query_string={"next": next_path})
+        _expect_redirect(login, "the app's /login")
+        callback = _through_hosted_ui(login.headers["Location"], username, password)
+        parts = urlsplit(callback)
+        answer = client.get(parts.path, query_string=parts.query)
+        _expect_redirect(answer, "the app's callback")
+        for name in _COOKIE:
+            cookie = client.get_cookie(name)
+            if cookie is not None:
+                return cookie.value
+        raise AssertionError("the app's callback set no session cookie")
+
+
+@contextmanager
+def run_emulator(pool_data: Mapping[str, Any], instance_path: str | None = None) -> Iterator[CognitoEmulator]:
+    """Serve `pool_data` on two free loopback ports (issuer and pool domain) until the block ends."""
+    from devidp import parse_config, start_server  # the emulator is needed only by tests
+
+    config = parse_config(pool_data, source="cognito_emulator pool")
+    client = config.clients[0]
+    with tempfile.TemporaryDirectory(prefix="cognito-emulator-") as scratch:
+        with start_server(config, instance_path=instance_path or scratch) as server:
+            yield CognitoEmulator(server, client.client_id, client.client_secret)
+
+
+def _through_hosted_ui(authorization_url: str, username: str, password: str) -> str:
+    """Follow the emulator's redirects and fill in its sign-in form, until it sends the browser back to the app."""
+    with requests.Session() as browser:
+        url, form_sent = authorization_url, False
+        for _ in range(_MAX_STEPS):
+            response = browser.get(url, allow_redirects=False, timeout=10)
+            if response.is_redirect:
+                url = urljoin(url, response.headers["Location"])
+            elif "password" in response.text and not form_sent:
+                form = _Form.read(response.text)
+                fields = {**form.fields, "username": username, "password": password}
+                posted = browser.post(urljoin(url, form.action or url), data=fields, allow_redirects=False,
+                                      timeout=10)
+                if not posted.is_redirect:
+                    raise AssertionError(f"the emulator did not sign {username!r} in (HTTP {posted.status_code})")
+                url, form_sent = urljoin(url, posted.headers["Location"]), True
+            else:
+                raise AssertionError(f"the emulator answered HTTP {response.status_code} at {url}")
+            if urlsplit(url).path.endswith(CALLBACK_PATH):
+                return url
+    raise AssertionError("the sign-in did not come back to the app's callback")
+
+
+def _expect_redirect(response, step: str) -> None:
+    if response.status_code not in (302, 303):
+        raise AssertionError(f"{step} answered HTTP {response.status_code}, not a redirect: "
+                             f"{response.get_data(as_text=True)[:300]}")
+
+
+class _Form(HTMLParser):
+    """The first form of a page: its action and its hidden fields (the CSRF token)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+
+    @classmethod
+    def read(cls, page: str) -> _Form:
+        form = cls()
+        form.feed(page)
+        return form
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "form" and self.action is None:
+            self.action = values.get("action") or ""
+        elif tag == "input" and values.get("type") == "hidden" and values.get("name"):
+            self.fields[values["name"]] = values.get("value") or ""
