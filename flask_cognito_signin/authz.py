@@ -189,7 +189,8 @@ def sign_in_redirect() -> Response:
     return redirect(url_for("cognito_signin.login") + "?" + urlencode({"next": target}))
 
 
-def _unauthenticated() -> Response:
+def unauthenticated_answer() -> Response:
+    """What a guard answers nobody signed in: a 401 challenge on the API, else a redirect to sign in and back."""
     return bearer_challenge() if is_api_request() else sign_in_redirect()
 
 
@@ -205,7 +206,7 @@ def login_required(view: View) -> View:
     @functools.wraps(view)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         if not _load_current_user().is_authenticated:
-            return _unauthenticated()
+            return unauthenticated_answer()
         return view(*args, **kwargs)
 
     return guarded  # type: ignore[return-value]
