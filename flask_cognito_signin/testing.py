@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+from flask import url_for
 from flask.testing import FlaskClient
 
 from .settings import CALLBACK_PATH
@@ -34,12 +35,14 @@ _MAX_STEPS = 10
 def pool(
     *,
     callback_base: str = "http://localhost",
+    url_prefix: str = "",
     users: list[Mapping[str, Any]] | None = None,
     clients: list[Mapping[str, Any]] | None = None,
     **options: Any,
 ) -> dict[str, Any]:
     """A user pool in the emulator's pool.toml shape: by default one user (test-user, in the group
-    "admins") and one app client registered for an app served at `callback_base`."""
+    "admins") and one app client registered for an app served at `callback_base`, with the
+    sign-in routes under `url_prefix` (CognitoSignIn's option)."""
     return {
         "pool_id": "us-east-1_TestPool1",
         "users": users if users is not None else [
@@ -49,7 +52,7 @@ def pool(
         "clients": clients if clients is not None else [
             {"name": "app-under-test", "client_id": "testclient0000000000000001",
              "client_secret": "test-client-secret-0000000000000000000000000000000001",
-             "callback_urls": [callback_base + CALLBACK_PATH], "logout_urls": [callback_base + "/"],
+             "callback_urls": [callback_base + url_prefix + CALLBACK_PATH], "logout_urls": [callback_base + "/"],
              "allowed_scopes": ["openid", "email", "profile"], "allowed_oauth_flows": ["code"]},
         ],
         **options,
@@ -84,7 +87,9 @@ class CognitoEmulator:
         Afterwards `client` carries the cookie too. Raises AssertionError saying where the
         sign-in stopped (a wrong password, a callback URL the pool does not know, …).
         """
-        login = client.get("/login", query_string={"next": next_path})
+        with client.application.test_request_context():
+            login_path = url_for("cognito_signin.login")  # wherever the app put the sign-in routes
+        login = client.get(login_path, query_string={"next": next_path})
         _expect_redirect(login, "the app's /login")
         callback = _through_hosted_ui(login.headers["Location"], username, password)
         parts = urlsplit(callback)
