@@ -33,9 +33,10 @@ control_socket_disable = True
 
 def when_ready(server):
     """In the master, before the workers fork: fetch each provider's discovery and keys once for all."""
-    from flask_cognito_signin.state import signin_state
+    from flask_cognito_signin.state import EXTENSION_KEY, SignInState
 
-    for provider in signin_state(server.app.wsgi()).providers.values():
+    state = getattr(server.app.wsgi(), "extensions", {}).get(EXTENSION_KEY)
+    for provider in state.providers.values() if isinstance(state, SignInState) else ():
         provider.warm_up()
 
 

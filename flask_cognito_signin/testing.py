@@ -16,9 +16,8 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from flask import url_for
@@ -29,7 +28,6 @@ from .settings import CALLBACK_PATH
 #: The user of the default pool.
 TEST_USER, TEST_PASSWORD = "test-user", "Test-Password-1"
 _COOKIE = ("__Host-cognito_session", "cognito_session")
-_MAX_STEPS = 10
 
 
 def pool(
@@ -115,51 +113,17 @@ def run_emulator(pool_data: Mapping[str, Any], instance_path: str | None = None)
 
 
 def _through_hosted_ui(authorization_url: str, username: str, password: str) -> str:
-    """Follow the emulator's redirects and fill in its sign-in form, until it sends the browser back to the app."""
+    """The emulator's sign-in form, filled in as a browser would; the callback URL it sends the browser back to."""
+    from devidp.driver import SignInFailed, submit_login
+
     with requests.Session() as browser:
-        url, form_sent = authorization_url, False
-        for _ in range(_MAX_STEPS):
-            response = browser.get(url, allow_redirects=False, timeout=10)
-            if response.is_redirect:
-                url = urljoin(url, response.headers["Location"])
-            elif "password" in response.text and not form_sent:
-                form = _Form.read(response.text)
-                fields = {**form.fields, "username": username, "password": password}
-                posted = browser.post(urljoin(url, form.action or url), data=fields, allow_redirects=False,
-                                      timeout=10)
-                if not posted.is_redirect:
-                    raise AssertionError(f"the emulator did not sign {username!r} in (HTTP {posted.status_code})")
-                url, form_sent = urljoin(url, posted.headers["Location"]), True
-            else:
-                raise AssertionError(f"the emulator answered HTTP {response.status_code} at {url}")
-            if urlsplit(url).path.endswith(CALLBACK_PATH):
-                return url
-    raise AssertionError("the sign-in did not come back to the app's callback")
+        try:
+            return submit_login(browser, browser.get(authorization_url, timeout=10), username, password)
+        except SignInFailed as error:
+            raise AssertionError(f"the emulator did not sign {username!r} in: {error}") from None
 
 
 def _expect_redirect(response, step: str) -> None:
     if response.status_code not in (302, 303):
         raise AssertionError(f"{step} answered HTTP {response.status_code}, not a redirect: "
                              f"{response.get_data(as_text=True)[:300]}")
-
-
-class _Form(HTMLParser):
-    """The first form of a page: its action and its hidden fields (the CSRF token)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-
-    @classmethod
-    def read(cls, page: str) -> _Form:
-        form = cls()
-        form.feed(page)
-        return form
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if tag == "form" and self.action is None:
-            self.action = values.get("action") or ""
-        elif tag == "input" and values.get("type") == "hidden" and values.get("name"):
-            self.fields[values["name"]] = values.get("value") or ""
