@@ -7,12 +7,16 @@ two origins as Cognito does. The issuer origin
 
     GET  /{poolId}/.well-known/openid-configuration
     GET  /{poolId}/.well-known/jwks.json
+    /_admin/users...              admin API, loopback only (``python -m devidp admin``)
 
 and the pool's domain::
 
     GET  /oauth2/authorize        -> /login (or a code, with the hosted-UI cookie)
     GET|POST /login               sign-in page ("Sign in with your username and password")
-    POST /oauth2/token            authorization_code (+PKCE S256) and refresh_token
+    GET|POST /login/new-password  first sign-in of a FORCE_CHANGE_PASSWORD user
+    GET|POST /login/mfa           the TOTP code of a user with a totp_secret
+    GET  /error                   where bad client or redirect URLs end, as on Cognito
+    POST /oauth2/token            authorization_code (+PKCE S256), refresh_token, client_credentials
     GET|POST /oauth2/userInfo     Bearer access token
     POST /oauth2/revoke           RFC 7009; revokes the refresh token and its access tokens
     GET  /logout                  Cognito's client_id + logout_uri shape
@@ -21,9 +25,9 @@ The issuer is ``{issuer_base_url}/{poolId}``; both origins are configured
 (by default ``http://{host}:{port}`` and ``http://{host}:{domain_port}``),
 never taken from the request.
 
-State: users and app clients come from a TOML file (``pool.toml`` here, see
-``config.py``). Signing keys are generated once and kept in the instance
-folder. Everything else (authorization codes, refresh tokens, revocations,
+State: users, app clients and resource servers come from a TOML file
+(``pool.toml`` here, see ``config.py``); the admin API changes users in
+memory. Signing keys are generated once and kept in the instance folder. Everything else (authorization codes, refresh tokens, revocations,
 hosted-UI sessions) lives in the memory of the one serving process behind a
 lock, so a restart signs everyone out; run a single process only.
 

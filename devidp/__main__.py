@@ -1,4 +1,7 @@
-"""``python -m devidp``: run the local Cognito emulator until SIGINT/SIGTERM."""
+"""``python -m devidp``: run the local Cognito emulator until SIGINT/SIGTERM.
+
+``python -m devidp admin ...`` changes a running one's users instead (admin_cli.py).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import signal
 import sys
 import threading
 
+from .admin_cli import main as admin_main
 from .app import DEFAULT_DOMAIN_PORT, DEFAULT_HOST, DEFAULT_PORT
 from .config import CONFIG_ENV_VAR, ConfigError, load_config
 from .keys import KeyFileError
@@ -53,6 +57,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["admin"]:
+        return admin_main(argv[1:])
     args = _parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     # The emulator speaks plain HTTP by design; without this Authlib refuses

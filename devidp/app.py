@@ -19,9 +19,10 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from . import api, discovery, hosted_ui
+from . import admin_api, api, discovery, hosted_ui, sign_in_steps
 from .config import PoolConfig, load_config, normalize_origin
 from .context import EXTENSION_KEY, Emulator
+from .directory import UserDirectory
 from .errors import register_error_handlers
 from .keys import load_or_create_keys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
@@ -93,18 +94,25 @@ def create_apps(
     )
     keys = load_or_create_keys(Path(domain.instance_path) / "devidp")
     store = MemoryStore(clock)
+    longest_access_token = max(c.access_token_validity_seconds for c in pool.clients)
+    directory = UserDirectory(
+        pool, sign_out=lambda username: store.sign_out_user(username, longest_access_token)
+    )
     tokens = TokenFactory(issuer=f"{issuer_origin}/{pool.pool_id}", keys=keys, clock=clock)
     emulator = Emulator(
-        pool=pool,
+        directory=directory,
         issuer_base_url=issuer_origin,
         domain_url=domain_origin,
         keys=keys,
         store=store,
         tokens=tokens,
-        server=CognitoAuthorizationServer(domain, pool, store, tokens),
-        userinfo=UserInfoProtector(pool, store, tokens),
+        server=CognitoAuthorizationServer(domain, directory, store, tokens),
+        userinfo=UserInfoProtector(directory, store, tokens),
     )
-    for app, blueprints in ((issuer, (discovery.bp,)), (domain, (hosted_ui.bp, api.bp))):
+    for app, blueprints in (
+        (issuer, (discovery.bp, admin_api.bp)),
+        (domain, (hosted_ui.bp, sign_in_steps.bp, api.bp)),
+    ):
         app.extensions[EXTENSION_KEY] = emulator
         for blueprint in blueprints:
             app.register_blueprint(blueprint)

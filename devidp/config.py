@@ -9,6 +9,8 @@ rules as one read from a file, and every error names the offending field.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import os
 import re
@@ -30,8 +32,10 @@ CONFIG_ENV_VAR = "DEVIDP_CONFIG"
 USERNAME_ATTRIBUTES = ("email", "phone_number")
 #: The scopes a Cognito user pool supports without a resource server.
 SUPPORTED_SCOPES = ("openid", "email", "phone", "profile")
-#: Cognito's AllowedOAuthFlows for user-facing clients; only "code" is emulated.
-OAUTH_FLOWS = ("code", "implicit")
+#: Cognito's AllowedOAuthFlows; "implicit" is accepted in a config but not emulated.
+OAUTH_FLOWS = ("code", "implicit", "client_credentials")
+#: Cognito's AllowedOAuthFlows that sign a person in (they need callback URLs).
+USER_OAUTH_FLOWS = ("code", "implicit")
 
 #: Standard attributes besides email (which User has as fields of its own).
 STANDARD_ATTRIBUTES = frozenset(
@@ -66,6 +70,10 @@ _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+]{1,128}$")
 _NAME = re.compile(r"^\S{1,128}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+#: Cognito's resource-server Identifier and ScopeName patterns (API reference:
+#: CreateResourceServer, ResourceServerScopeType); a custom scope is "identifier/name".
+_RESOURCE_SERVER_ID = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
+_SCOPE_NAME = re.compile(r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$")
 _PASSWORD_SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 #: Token lifetimes an app client may set, in seconds (Cognito developer guide:
 #: "Understanding the identity (ID) token" and "...the access token": 5 minutes
@@ -76,6 +84,13 @@ LIFETIME_RANGES = {
     "refresh_token_validity_seconds": (3600, 10 * 365 * 86400, "60 minutes and 10 years"),
 }
 _MAX_CODE_VALIDITY = 3600
+#: Cognito's UserStatus values that the emulator models: CONFIRMED, and an
+#: administrator-created user who must choose a new password at first sign-in.
+CONFIRMED = "CONFIRMED"
+FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+USER_STATUSES = (CONFIRMED, FORCE_CHANGE_PASSWORD)
+#: RFC 4226 section 4 (R6): a shared secret of at least 128 bits.
+_MIN_TOTP_SECRET_BYTES = 16
 _SUB_NAMESPACE = uuid.UUID("6f1c1e0a-4c3b-4f7e-9a52-3d2f0c1b7e11")
 
 
@@ -159,6 +174,21 @@ def _check_password(password: Any) -> None:
     _require(password == password.strip(), "password", "must not start or end with a space")
 
 
+def _check_totp_secret(secret: Any) -> None:
+    if secret is None:
+        return
+    try:
+        padded = secret + "=" * (-len(secret) % 8) if isinstance(secret, str) else ""
+        key = base64.b32decode(padded, casefold=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    _require(
+        len(key) >= _MIN_TOTP_SECRET_BYTES,
+        "totp_secret",
+        "must be a base32 secret of at least 128 bits (26+ characters, e.g. pyotp.random_base32())",
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class User:
     """A pool user. The password is plain text: this is a local demo pool.
@@ -176,6 +206,14 @@ class User:
     sub: str | None = None
     #: Other standard attributes (``name``, ``phone_number``...) or ``custom:*``.
     attributes: Mapping[str, str | bool] = field(default_factory=dict)
+    #: Cognito's Enabled: a disabled user cannot sign in or refresh (AdminDisableUser).
+    enabled: bool = True
+    #: Cognito's UserStatus: FORCE_CHANGE_PASSWORD makes the hosted UI ask for a new
+    #: password at the next sign-in (the password here is then the temporary one).
+    status: str = CONFIRMED
+    #: A base32 TOTP secret (RFC 6238) makes the hosted UI ask for the 6-digit code
+    #: after the password, as for a user with software-token MFA. Tests compute codes from it.
+    totp_secret: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _require(
@@ -191,6 +229,9 @@ class User:
             f"{self.email!r} is not an email address",
         )
         _require(isinstance(self.email_verified, bool), "email_verified", "must be true or false")
+        _require(isinstance(self.enabled, bool), "enabled", "must be true or false")
+        _require(self.status in USER_STATUSES, "status", f"must be one of {list(USER_STATUSES)}")
+        _check_totp_secret(self.totp_secret)
         _require(_is_str_tuple(self.groups), "groups", "must be a list of group names")
         for group in self.groups:
             _require(bool(_NAME.match(group)), "groups", f"{group!r} is not a valid group name")
@@ -229,12 +270,49 @@ class User:
         return hmac.compare_digest(self.password.encode(), candidate.encode())
 
 
+def is_custom_scope(scope: str) -> bool:
+    """A resource server's scope ("identifier/name"), as opposed to openid, email..."""
+    return "/" in scope
+
+
+@dataclass(frozen=True, kw_only=True)
+class ResourceServer:
+    """An API whose custom scopes app clients may be given (Cognito developer guide:
+    "Scopes, M2M, and APIs with resource servers")."""
+
+    identifier: str
+    name: str = ""
+    scopes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.identifier, str) and bool(_RESOURCE_SERVER_ID.match(self.identifier)),
+            "identifier",
+            "must be 1 to 256 printable characters without spaces, quotes or backslashes",
+        )
+        _require(isinstance(self.name, str), "name", "must be a string")
+        _require(_is_str_tuple(self.scopes), "scopes", "must be a list of scope names")
+        for scope in self.scopes:
+            _require(
+                bool(_SCOPE_NAME.match(scope)),
+                "scopes",
+                f"{scope!r} is not a scope name (no spaces, '/', quotes or backslashes)",
+            )
+        _require(len(set(self.scopes)) == len(self.scopes), "scopes", "lists a scope twice")
+
+    @property
+    def custom_scopes(self) -> tuple[str, ...]:
+        """The scope strings as tokens carry them: ``identifier/name``."""
+        return tuple(f"{self.identifier}/{scope}" for scope in self.scopes)
+
+
 @dataclass(frozen=True)
 class AppClient:
     """A user-pool app client. Lifetimes are in seconds, defaults as Cognito's."""
 
     client_id: str
-    callback_urls: tuple[str, ...]
+    #: Required for the code flow; a client_credentials client has none.
+    callback_urls: tuple[str, ...] = ()
     #: None makes a public client, which must then use PKCE.
     client_secret: str | None = field(default=None, repr=False)
     name: str = ""
@@ -267,15 +345,9 @@ class AppClient:
             "must be 1 to 128 characters without spaces (omit it for a public client)",
         )
         _require(isinstance(self.name, str), "name", "must be a string")
+        self._check_flows()
         self._check_urls()
         self._check_scopes()
-        _require(
-            _is_str_tuple(self.allowed_oauth_flows)
-            and bool(self.allowed_oauth_flows)
-            and set(self.allowed_oauth_flows) <= set(OAUTH_FLOWS),
-            "allowed_oauth_flows",
-            f"must be a non-empty list from {list(OAUTH_FLOWS)}",
-        )
         for name, (low, high, words) in LIFETIME_RANGES.items():
             value = getattr(self, name)
             _require(
@@ -292,6 +364,34 @@ class AppClient:
         )
         self._check_refresh_rotation()
         self._check_read_attributes()
+
+    def _check_flows(self) -> None:
+        """Cognito API reference, CreateUserPoolClient AllowedOAuthFlows: client_credentials
+        needs a client secret and cannot be combined with the user flows (Cognito
+        developer guide: "Scopes, M2M, and APIs with resource servers")."""
+        flows = self.allowed_oauth_flows
+        _require(
+            _is_str_tuple(flows) and bool(flows) and set(flows) <= set(OAUTH_FLOWS),
+            "allowed_oauth_flows",
+            f"must be a non-empty list from {list(OAUTH_FLOWS)}",
+        )
+        if "client_credentials" not in flows:
+            return
+        _require(
+            not set(flows) & set(USER_OAUTH_FLOWS),
+            "allowed_oauth_flows",
+            "client_credentials cannot be combined with code or implicit (as in Cognito)",
+        )
+        _require(
+            self.client_secret is not None,
+            "client_secret",
+            "a client_credentials client needs a client secret (as in Cognito)",
+        )
+
+    @property
+    def is_machine_client(self) -> bool:
+        """Whether the client gets tokens for itself (client_credentials), not for users."""
+        return "client_credentials" in self.allowed_oauth_flows
 
     def _check_refresh_rotation(self) -> None:
         _require(
@@ -331,7 +431,8 @@ class AppClient:
 
     def _check_urls(self) -> None:
         _require(
-            _is_str_tuple(self.callback_urls) and bool(self.callback_urls),
+            _is_str_tuple(self.callback_urls)
+            and (bool(self.callback_urls) or self.is_machine_client),
             "callback_urls",
             "must be a non-empty list of URLs",
         )
@@ -342,11 +443,22 @@ class AppClient:
             _check_redirect_url(url, f"logout_urls[{i}]")
 
     def _check_scopes(self) -> None:
+        """OIDC scopes and resource servers' custom scopes; a client_credentials client
+        takes custom scopes only (Cognito developer guide: "Scopes, M2M, and APIs with
+        resource servers"). The pool checks that each custom scope exists."""
         scopes = self.allowed_scopes
         _require(
-            _is_str_tuple(scopes) and bool(scopes) and set(scopes) <= set(SUPPORTED_SCOPES),
+            _is_str_tuple(scopes)
+            and bool(scopes)
+            and all(s in SUPPORTED_SCOPES or is_custom_scope(s) for s in scopes),
             "allowed_scopes",
-            f"must be a non-empty list from {list(SUPPORTED_SCOPES)}",
+            f"must be a non-empty list from {list(SUPPORTED_SCOPES)} "
+            "and resource servers' custom scopes (identifier/name)",
+        )
+        _require(
+            not self.is_machine_client or all(is_custom_scope(s) for s in scopes),
+            "allowed_scopes",
+            "a client_credentials client takes custom scopes (identifier/name) only, as in Cognito",
         )
         _require(
             "openid" in scopes or not set(scopes) & {"email", "phone", "profile"},
@@ -385,6 +497,8 @@ class PoolConfig:
     #: Public origin of the hosted UI and OAuth endpoints (the pool's domain,
     #: https://<prefix>.auth.<region>.amazoncognito.com); None: the server's second port.
     domain_url: str | None = None
+    #: APIs with custom scopes for the app clients' allowed_scopes.
+    resource_servers: tuple[ResourceServer, ...] = ()
     _users_by_name: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _users_by_sign_in: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _clients_by_id: Mapping[str, AppClient] = field(init=False, repr=False, compare=False)
@@ -428,9 +542,35 @@ class PoolConfig:
         )
         clients = {c.client_id: c for c in self.clients}
         _require(len(clients) == len(self.clients), "clients", "two clients share a client_id")
+        self._check_custom_scopes()
         object.__setattr__(self, "_users_by_name", MappingProxyType(users))
         object.__setattr__(self, "_users_by_sign_in", MappingProxyType(self._sign_in_index()))
         object.__setattr__(self, "_clients_by_id", MappingProxyType(clients))
+
+    def _check_custom_scopes(self) -> None:
+        servers = self.resource_servers
+        _require(
+            isinstance(servers, tuple) and all(isinstance(r, ResourceServer) for r in servers),
+            "resource_servers",
+            "must be an array of tables ([[resource_servers]])",
+        )
+        _require(
+            len({r.identifier for r in servers}) == len(servers),
+            "resource_servers",
+            "two resource servers share an identifier",
+        )
+        known = set(self.custom_scopes)
+        for i, client in enumerate(self.clients):
+            for scope in client.allowed_scopes:
+                _require(
+                    not is_custom_scope(scope) or scope in known,
+                    f"clients[{i}].allowed_scopes",
+                    f"{scope!r} is not a scope of any resource server in the pool",
+                )
+
+    @property
+    def custom_scopes(self) -> tuple[str, ...]:
+        return tuple(s for server in self.resource_servers for s in server.custom_scopes)
 
     def _init_usernames(self) -> None:
         """Generated user names in pools that sign in with email or phone number."""
@@ -499,9 +639,19 @@ class PoolConfig:
         return self.clients[0]
 
     def user(self, username: str | None) -> User | None:
+        """The user named ``username``, enabled or not."""
         if not username:
             return None
         return self._users_by_name.get(username.lower())
+
+    def active_user(self, username: str | None) -> User | None:
+        """The user named ``username`` if enabled: who tokens may be issued to or serve."""
+        user = self.user(username)
+        return user if user is not None and user.enabled else None
+
+    def find(self, name: str) -> User | None:
+        """A user by user name or, in pools with ``username_attributes``, by those."""
+        return self._users_by_sign_in.get(name.lower()) or self.user(name)
 
     def client(self, client_id: str | None) -> AppClient | None:
         if not client_id:
@@ -509,17 +659,18 @@ class PoolConfig:
         return self._clients_by_id.get(client_id)
 
     def authenticate(self, username: str, password: str) -> User | None:
-        """Return the user if the password matches.
+        """Return the user if the password matches and the user is enabled.
 
         ``username`` may be the user name or, in pools with
         ``username_attributes``, one of those attributes. An unknown one still
         costs one comparison, so the response time does not tell which exist.
+        A disabled user gets the same answer as a wrong password.
         """
-        user = self._users_by_sign_in.get(username.lower()) or self.user(username)
+        user = self.find(username)
         if user is None:
             hmac.compare_digest(password.encode(), password[::-1].encode())
             return None
-        return user if user.check_password(password) else None
+        return user if user.check_password(password) and user.enabled else None
 
 
 def _build(cls: type, data: Any, where: str) -> Any:
@@ -541,13 +692,22 @@ def _build(cls: type, data: Any, where: str) -> Any:
         raise ConfigError(f"{prefix}{error}") from None
 
 
+def parse_user(data: Mapping[str, Any]) -> User:
+    """A user from a table shaped like the pool file's ``[[users]]`` (the admin API's body)."""
+    return _build(User, data, "user")
+
+
 def parse_config(data: Mapping[str, Any], source: str = "config") -> PoolConfig:
     """Build a PoolConfig from parsed TOML; errors read ``source: field: problem``."""
     try:
         if not isinstance(data, Mapping):
             raise ConfigError("must be a table")
         tables = dict(data)
-        for key, cls in (("users", User), ("clients", AppClient)):
+        for key, cls in (
+            ("users", User),
+            ("clients", AppClient),
+            ("resource_servers", ResourceServer),
+        ):
             items = tables.get(key, [])
             if not isinstance(items, list):
                 raise ConfigError(f"{key}: must be an array of tables ([[{key}]])")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from .config import PoolConfig
+from .directory import UserDirectory
 from .keys import SigningKeys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
 from .store import MemoryStore
@@ -17,7 +18,8 @@ EXTENSION_KEY = "devidp"
 
 @dataclass(frozen=True)
 class Emulator:
-    pool: PoolConfig
+    #: The pool's users as they are now (the admin API changes them).
+    directory: UserDirectory
     #: The issuer's public origin (Cognito's cognito-idp host), e.g. http://127.0.0.1:9229.
     issuer_base_url: str
     #: The pool domain's public origin, e.g. http://127.0.0.1:9230: every
@@ -28,6 +30,11 @@ class Emulator:
     tokens: TokenFactory
     server: CognitoAuthorizationServer
     userinfo: UserInfoProtector
+
+    @property
+    def pool(self) -> PoolConfig:
+        """The pool as it is now: take it once per request for a consistent view."""
+        return self.directory.pool
 
     @property
     def issuer(self) -> str:

@@ -19,11 +19,16 @@ def _is_api_request() -> bool:
     return request.path.startswith(_API_PREFIXES) or "/.well-known/" in request.path
 
 
-def error_page(error: str, description: str, status: int = 400) -> Response:
-    """Cognito-style HTML error page for the browser-facing endpoints."""
-    log.warning("%s %s: %s (%s)", request.method, request.path, error, description)
+def render_error_page(error: str, description: str = "", status: int = 400) -> Response:
+    """Cognito-style HTML error page ("An error was encountered with the requested page.")."""
     html = render_template("devidp/error.html", error=error, description=description)
     return make_response(html, status)
+
+
+def error_page(error: str, description: str, status: int = 400) -> Response:
+    """The error page in place, logged: for failures that are not Cognito's /error redirects."""
+    log.warning("%s %s: %s (%s)", request.method, request.path, error, description)
+    return render_error_page(error, description, status)
 
 
 def _error(error: str, description: str, status: int, json_only: bool) -> Response:

@@ -1,4 +1,4 @@
-"""The hosted-UI sign-in form; Flask-WTF adds and checks its CSRF token."""
+"""The hosted-UI forms; Flask-WTF adds and checks their CSRF tokens."""
 
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -8,3 +8,16 @@ from wtforms.validators import InputRequired
 class LoginForm(FlaskForm):
     username = StringField("Username", validators=[InputRequired()])
     password = PasswordField("Password", validators=[InputRequired()])
+
+
+class NewPasswordForm(FlaskForm):
+    """First sign-in of a FORCE_CHANGE_PASSWORD user."""
+
+    password = PasswordField("New password", validators=[InputRequired()])
+    confirmation = PasswordField("Enter new password again", validators=[InputRequired()])
+
+
+class MfaForm(FlaskForm):
+    """The TOTP code of a user with software-token MFA."""
+
+    code = StringField("Code", validators=[InputRequired()])

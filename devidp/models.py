@@ -26,6 +26,22 @@ class HostedUISession:
 
 
 @dataclass(frozen=True)
+class Challenge:
+    """A sign-in between the password and the session: what the user must still do.
+
+    Cognito developer guide, "Authentication flows" (NEW_PASSWORD_REQUIRED, then
+    SOFTWARE_TOKEN_MFA): the session for answering challenges lasts 3 minutes.
+    """
+
+    id: str
+    username: str
+    #: "new_password" or "mfa": the page that may answer it.
+    step: str
+    expires_at: float
+    failures: int = 0
+
+
+@dataclass(frozen=True)
 class Principal:
     """The user a token is issued to, with the sign-in it descends from.
 
@@ -83,11 +99,12 @@ class ClientModel(ClientMixin):
         return response_type == "code" and "code" in self.app_client.allowed_oauth_flows
 
     def check_grant_type(self, grant_type: str) -> bool:
+        flows = self.app_client.allowed_oauth_flows
+        if grant_type == "client_credentials":
+            # Such clients have a secret (config.py), which the grant always checks.
+            return "client_credentials" in flows
         # Refresh tokens only come from the code flow, so both need "code".
-        return (
-            grant_type in ("authorization_code", "refresh_token")
-            and "code" in self.app_client.allowed_oauth_flows
-        )
+        return grant_type in ("authorization_code", "refresh_token") and "code" in flows
 
 
 @dataclass(frozen=True)

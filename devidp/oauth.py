@@ -16,7 +16,9 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProte
 from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import (
     InvalidClientError,
+    InvalidGrantError,
     InvalidRequestError,
+    InvalidScopeError,
     UnsupportedTokenTypeError,
     grants,
 )
@@ -27,7 +29,8 @@ from authlib.oidc.core import grants as oidc_grants
 from flask import Flask, Response, abort
 from flask import request as flask_request
 
-from .config import SUPPORTED_SCOPES, PoolConfig
+from .config import SUPPORTED_SCOPES
+from .directory import UserDirectory
 from .models import AccessToken, AuthorizationCode, ClientModel, Principal, RefreshToken
 from .store import MemoryStore
 from .tokens import TokenFactory
@@ -40,7 +43,7 @@ CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
 
 
 class RedirectMismatchError(OAuth2Error):
-    """Cognito's answer to an unregistered redirect_uri: an error page, no redirect."""
+    """An unregistered redirect_uri: the /error page, never a redirect to it."""
 
     error = "redirect_mismatch"
     description = "The redirect_uri is not one of the app client's callback URLs."
@@ -49,9 +52,11 @@ class RedirectMismatchError(OAuth2Error):
 class CognitoAuthorizationServer(AuthorizationServer):
     """Authlib's Flask server, storing state in a MemoryStore."""
 
-    def __init__(self, app: Flask, pool: PoolConfig, store: MemoryStore, tokens: TokenFactory):
+    def __init__(
+        self, app: Flask, directory: UserDirectory, store: MemoryStore, tokens: TokenFactory
+    ):
         super().__init__()
-        self.pool = pool
+        self.directory = directory
         self.store = store
         self.tokens = tokens
         self.init_app(app)
@@ -59,29 +64,35 @@ class CognitoAuthorizationServer(AuthorizationServer):
             AuthorizationCodeGrant, [S256CodeChallenge(required=True), OpenIDCode(tokens)]
         )
         self.register_grant(RefreshTokenGrant, [OpenIDRefresh(tokens)])
+        self.register_grant(ClientCredentialsGrant)
         self.register_endpoint(CognitoRevocationEndpoint)
 
     def load_config(self, config: Any) -> None:
         # Replaces Authlib's random-string bearer tokens with Cognito's JWTs.
         self.register_token_generator("default", self._generate_token)
-        self.scopes_supported = list(SUPPORTED_SCOPES)
+        self.scopes_supported = [*SUPPORTED_SCOPES, *self.directory.pool.custom_scopes]
 
     def query_client(self, client_id: str) -> ClientModel | None:
-        app_client = self.pool.client(client_id)
+        app_client = self.directory.pool.client(client_id)
         return ClientModel(app_client) if app_client else None
 
     def _generate_token(
         self,
         grant_type: str,
         client: ClientModel,
-        user: Principal,
+        user: Principal | None,
         scope: str,
         expires_in: int | None = None,
         include_refresh_token: bool = True,
     ) -> dict[str, Any]:
         app_client = client.app_client
+        if user is None:  # client_credentials: the validated scope, or all the client's
+            scope = client.get_allowed_scope(scope)
+            access_token = self.tokens.client_access_token(app_client, scope)
+        else:
+            access_token = self.tokens.access_token(user, app_client, scope)
         token = {
-            "access_token": self.tokens.access_token(user, app_client, scope),
+            "access_token": access_token,
             "expires_in": app_client.access_token_validity_seconds,
             "token_type": "Bearer",
             # Read by Authlib's OpenID extension, dropped before the response.
@@ -115,6 +126,9 @@ class CognitoAuthorizationServer(AuthorizationServer):
     def handle_error_response(self, request: object, error: OAuth2Error) -> Response:
         """The error as JSON, or as a redirect when it carries a redirect_uri.
 
+        Only the ``error`` name goes out (Cognito developer guide: "The token
+        endpoint" answers ``{"error": "invalid_grant"}``, "Authorize endpoint"
+        redirects ``?error=invalid_request``); the description goes to the log.
         ``request`` is only passed on to Authlib, which does not read it.
         """
         # Cognito developer guide: the token endpoint answers every error with
@@ -129,11 +143,12 @@ class CognitoAuthorizationServer(AuthorizationServer):
             error.error,
             error.get_error_description(),
         )
+        error.description = ""
         return super().handle_error_response(request, error)
 
 
 class _CognitoTokenResponse:
-    """Token-endpoint behaviour shared by both grants."""
+    """Token-endpoint behaviour shared by the grants."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
 
@@ -180,7 +195,7 @@ class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGran
         """Nothing to do: query_authorization_code already consumed the code."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
-        user = self.server.pool.user(authorization_code.username)
+        user = self.server.directory.pool.active_user(authorization_code.username)
         if user is None:
             return None
         return Principal(
@@ -209,9 +224,11 @@ class RefreshTokenGrant(_CognitoTokenResponse, grants.RefreshTokenGrant):
         return self.server.store.find_refresh_token(refresh_token)
 
     def authenticate_user(self, refresh_token: RefreshToken) -> Principal | None:
-        user = self.server.pool.user(refresh_token.username)
-        if user is None:
-            return None
+        # A disabled or deleted user's refresh token fails (invalid_grant); new
+        # tokens carry the user's attributes and groups as they are now.
+        user = self.server.directory.pool.active_user(refresh_token.username)
+        if user is None:  # Authlib would say invalid_request; Cognito's is invalid_grant
+            raise InvalidGrantError()
         return Principal(
             user=user,
             client=self.request.client.app_client,
@@ -228,6 +245,19 @@ class RefreshTokenGrant(_CognitoTokenResponse, grants.RefreshTokenGrant):
             self.server.store.retire(
                 refresh_token, app_client.refresh_token_retry_grace_period_seconds
             )
+
+
+class ClientCredentialsGrant(_CognitoTokenResponse, grants.ClientCredentialsGrant):
+    """Machine-to-machine tokens (Cognito developer guide: "The token endpoint",
+    "Scopes, M2M, and APIs with resource servers"): a client with a secret and the
+    client_credentials flow gets an access token only, for the custom scopes it asks
+    (all its scopes when it asks none); a scope it was not given is invalid_scope."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
+    def validate_requested_scope(self) -> None:
+        if self.request.client.get_allowed_scope(self.request.payload.scope) is None:
+            raise InvalidScopeError()
 
 
 class S256CodeChallenge(CodeChallenge):
@@ -304,9 +334,9 @@ class CognitoRevocationEndpoint(RevocationEndpoint):
 
 
 class _AccessTokenValidator(BearerTokenValidator):
-    def __init__(self, pool: PoolConfig, store: MemoryStore, tokens: TokenFactory):
+    def __init__(self, directory: UserDirectory, store: MemoryStore, tokens: TokenFactory):
         super().__init__()
-        self.pool = pool
+        self.directory = directory
         self.store = store
         self.tokens = tokens
 
@@ -314,8 +344,9 @@ class _AccessTokenValidator(BearerTokenValidator):
         claims = self.tokens.verify_access_token(token_string)
         if claims is None:
             return None
-        user = self.pool.user(claims["username"])
-        client = self.pool.client(claims["client_id"])
+        pool = self.directory.pool
+        user = pool.active_user(claims["username"])
+        client = pool.client(claims["client_id"])
         if user is None or client is None:
             return None
         return AccessToken(
@@ -330,9 +361,9 @@ class _AccessTokenValidator(BearerTokenValidator):
 class UserInfoProtector(ResourceProtector):
     """Bearer-token check for /oauth2/userInfo, logging each refusal."""
 
-    def __init__(self, pool: PoolConfig, store: MemoryStore, tokens: TokenFactory):
+    def __init__(self, directory: UserDirectory, store: MemoryStore, tokens: TokenFactory):
         super().__init__()
-        self.register_token_validator(_AccessTokenValidator(pool, store, tokens))
+        self.register_token_validator(_AccessTokenValidator(directory, store, tokens))
 
     def raise_error_response(self, error: OAuth2Error) -> None:
         log.warning("userInfo: %s (%s)", error.error, error.get_error_description())

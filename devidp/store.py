@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from .models import AuthorizationCode, HostedUISession, RefreshToken
+from .models import AuthorizationCode, Challenge, HostedUISession, RefreshToken
 
 _PURGE_INTERVAL_SECONDS = 60.0
 
@@ -29,6 +29,9 @@ class MemoryStore:
         # origin_jti -> time until which access tokens of that origin may live
         self._revoked_origins: dict[str, float] = {}
         self._sessions: dict[str, HostedUISession] = {}
+        self._challenges: dict[str, Challenge] = {}
+        # username -> the last TOTP time step accepted (RFC 6238: no code twice)
+        self._totp_steps: dict[str, int] = {}
         self._next_purge = clock() + _PURGE_INTERVAL_SECONDS
 
     def save_code(self, code: AuthorizationCode) -> None:
@@ -82,6 +85,23 @@ class MemoryStore:
             self._refresh_tokens.pop(token.token, None)
             self._revoked_origins[token.origin_jti] = self.clock() + access_token_lifetime
 
+    def sign_out_user(self, username: str, access_token_lifetime: int) -> None:
+        """End the user's hosted-UI sessions and revoke all its refresh tokens, and so the
+        access tokens of those sign-ins (Cognito API reference: AdminUserGlobalSignOut,
+        which disabling or deleting a user implies)."""
+        with self._lock:
+            until = self.clock() + access_token_lifetime
+            for key, token in list(self._refresh_tokens.items()):
+                if token.username == username:
+                    del self._refresh_tokens[key]
+                    self._revoked_origins[token.origin_jti] = until
+            for sid, session in list(self._sessions.items()):
+                if session.username == username:
+                    del self._sessions[sid]
+            for key, challenge in list(self._challenges.items()):
+                if challenge.username == username:
+                    del self._challenges[key]
+
     def is_origin_revoked(self, origin_jti: str) -> bool:
         with self._lock:
             return origin_jti in self._revoked_origins
@@ -113,6 +133,58 @@ class MemoryStore:
             with self._lock:
                 self._sessions.pop(sid, None)
 
+    def start_challenge(self, username: str, step: str, lifetime: int) -> Challenge:
+        challenge = Challenge(
+            id=secrets.token_urlsafe(32),
+            username=username,
+            step=step,
+            expires_at=self.clock() + lifetime,
+        )
+        with self._lock:
+            self._purge_if_due()
+            self._challenges[challenge.id] = challenge
+        return challenge
+
+    def find_challenge(self, challenge_id: str | None, step: str) -> Challenge | None:
+        """The live challenge at ``step``: a page cannot answer another step's challenge."""
+        if not challenge_id:
+            return None
+        with self._lock:
+            found = self._challenges.get(challenge_id)
+        if found is None or found.step != step or found.expires_at <= self.clock():
+            return None
+        return found
+
+    def advance_challenge(self, challenge: Challenge, step: str) -> Challenge:
+        """The same sign-in, now at ``step``."""
+        moved = replace(challenge, step=step, failures=0)
+        with self._lock:
+            self._challenges[challenge.id] = moved
+        return moved
+
+    def fail_challenge(self, challenge: Challenge, max_failures: int) -> bool:
+        """Count a wrong answer; False (and the challenge ended) once there were too many."""
+        with self._lock:
+            current = self._challenges.get(challenge.id)
+            if current is None or current.failures + 1 >= max_failures:
+                self._challenges.pop(challenge.id, None)
+                return False
+            self._challenges[challenge.id] = replace(current, failures=current.failures + 1)
+            return True
+
+    def end_challenge(self, challenge_id: str | None) -> None:
+        if challenge_id:
+            with self._lock:
+                self._challenges.pop(challenge_id, None)
+
+    def use_totp_step(self, username: str, step: int) -> bool:
+        """Accept a TOTP time step once per user: False if it or a later one was used."""
+        with self._lock:
+            if step <= self._totp_steps.get(username, -1):
+                return False
+            self._totp_steps[username] = step
+            return True
+
     def _purge_if_due(self) -> None:
         """Drop expired entries; the caller holds the lock."""
         now = self.clock()
@@ -123,6 +195,7 @@ class MemoryStore:
             (self._codes, lambda c: c.expires_at > now),
             (self._refresh_tokens, lambda t: t.expires_at > now),
             (self._sessions, lambda s: s.expires_at > now),
+            (self._challenges, lambda c: c.expires_at > now),
             (self._revoked_origins, lambda until: until > now),
         ):
             for key in [k for k, v in table.items() if not alive(v)]:

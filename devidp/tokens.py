@@ -110,6 +110,29 @@ class TokenFactory:
             dict(_REFRESH_TOKEN_HEADER), filler, self._refresh_token_key
         )
 
+    def client_access_token(self, client: AppClient, scope: str) -> str:
+        """An access token for the client itself (client_credentials): no user, so no
+        username, groups or origin_jti, and ``sub`` is the client ID (Cognito developer
+        guide: "Understanding the access token"; "Scopes, M2M, and APIs with resource servers")."""
+        now = int(self.clock())
+        claims: dict[str, Any] = {
+            "sub": client.client_id,
+            "token_use": "access",
+            "scope": scope,
+            "auth_time": now,
+            "iss": self.issuer,
+            "exp": now + client.access_token_validity_seconds,
+            "iat": now,
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client.client_id,
+        }
+        return self._sign_access_token(claims)
+
+    def _sign_access_token(self, claims: dict[str, Any]) -> str:
+        header = {"alg": ALGORITHM, "kid": self.keys.access_key.kid}
+        return jwt.encode(header, claims, self.keys.access_key, algorithms=[ALGORITHM])
+
     def access_token(self, principal: Principal, client: AppClient, scope: str) -> str:
         now = int(self.clock())
         claims: dict[str, Any] = {
@@ -129,8 +152,7 @@ class TokenFactory:
         }
         if principal.user.groups:
             claims["cognito:groups"] = list(principal.user.groups)
-        header = {"alg": ALGORITHM, "kid": self.keys.access_key.kid}
-        return jwt.encode(header, claims, self.keys.access_key, algorithms=[ALGORITHM])
+        return self._sign_access_token(claims)
 
     def id_token_header(self) -> dict[str, str]:
         return {"alg": ALGORITHM, "kid": self.keys.id_key.kid}

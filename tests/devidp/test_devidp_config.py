@@ -113,7 +113,7 @@ def _data(**changes):
         ({"clients__logout_urls": ["/relative"]}, "clients[0].logout_urls[0]"),
         ({"clients__allowed_scopes": ["openid", "admin"]}, "clients[0].allowed_scopes"),
         ({"clients__allowed_scopes": ["email"]}, "require openid"),
-        ({"clients__allowed_oauth_flows": ["client_credentials"]}, "allowed_oauth_flows"),
+        ({"clients__allowed_oauth_flows": ["password"]}, "clients[0].allowed_oauth_flows"),
         ({"clients__access_token_validity_seconds": 0}, "access_token_validity_seconds"),
         ({"clients__id_token_validity_seconds": True}, "id_token_validity_seconds"),
         ({"clients__auth_code_validity_seconds": 0}, "auth_code_validity_seconds"),
@@ -181,10 +181,57 @@ def test_callback_and_sign_out_urls_are_https_except_localhost(field, url, allow
 
 def test_missing_required_field_is_named():
     data = _data()
-    del data["clients"][0]["callback_urls"]
-    with pytest.raises(
-        ConfigError, match=r"clients\[0\]\.callback_urls: required field is missing"
-    ):
+    del data["clients"][0]["client_id"]
+    with pytest.raises(ConfigError, match=r"clients\[0\]\.client_id: required field is missing"):
+        parse_config(data)
+    data = _data()
+    del data["clients"][0]["callback_urls"]  # the code flow needs them
+    with pytest.raises(ConfigError, match=r"clients\[0\]\.callback_urls: must be a non-empty"):
+        parse_config(data)
+
+
+_API = {"identifier": "orders-api", "name": "Orders", "scopes": ["read", "write"]}
+_MACHINE = {
+    "client_id": "service",
+    "client_secret": "service-secret",
+    "allowed_oauth_flows": ["client_credentials"],
+    "allowed_scopes": ["orders-api/read"],
+}
+
+
+def test_resource_servers_give_custom_scopes_to_clients():
+    """Cognito developer guide, "Scopes, M2M, and APIs with resource servers": a custom
+    scope is "<resource server identifier>/<scope name>"; a machine client needs no callback."""
+    data = _data(resource_servers=[_API])
+    data["clients"].append(dict(_MACHINE))
+    data["clients"][0]["allowed_scopes"] = ["openid", "orders-api/write"]
+    pool = parse_config(data)
+    assert pool.custom_scopes == ("orders-api/read", "orders-api/write")
+    machine = pool.client("service")
+    assert machine.is_machine_client and machine.callback_urls == ()
+    assert pool.default_client.allowed_scopes == ("openid", "orders-api/write")
+
+
+@pytest.mark.parametrize(
+    ("machine", "servers", "message"),
+    [
+        ({"client_secret": None}, [_API], "clients[1].client_secret: a client_credentials client needs"),
+        ({"allowed_oauth_flows": ["client_credentials", "code"]}, [_API], "cannot be combined"),
+        ({"allowed_scopes": ["openid"]}, [_API], "takes custom scopes (identifier/name) only"),
+        ({"allowed_scopes": ["orders-api/delete"]}, [_API], "clients[1].allowed_scopes: 'orders-api/delete' is not"),
+        ({}, [], "is not a scope of any resource server"),
+        ({}, [_API, _API], "two resource servers share an identifier"),
+        ({}, [{**_API, "scopes": ["read", "read"]}], "resource_servers[0].scopes: lists a scope twice"),
+        ({}, [{**_API, "scopes": ["a/b"]}], "resource_servers[0].scopes: 'a/b' is not a scope name"),
+        ({}, [{**_API, "identifier": "has space"}], "resource_servers[0].identifier"),
+    ],
+)
+def test_machine_client_and_resource_server_rules(machine, servers, message):
+    """Cognito API reference, CreateUserPoolClient AllowedOAuthFlows and CreateResourceServer:
+    client_credentials needs a client secret, stands alone, and takes custom scopes only."""
+    data = _data(resource_servers=servers)
+    data["clients"].append({k: v for k, v in {**_MACHINE, **machine}.items() if v is not None})
+    with pytest.raises(ConfigError, match=re.escape(message)):
         parse_config(data)
 
 

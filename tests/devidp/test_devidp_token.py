@@ -153,7 +153,8 @@ def test_unknown_code_is_invalid_grant(hosted_ui):
 @pytest.mark.parametrize(
     ("data", "error"),
     [
-        ({"grant_type": "client_credentials"}, "unsupported_grant_type"),
+        # A user-facing client is not allowed the grant ("The token endpoint": unauthorized_client).
+        ({"grant_type": "client_credentials"}, "unauthorized_client"),
         ({"grant_type": "password", "username": "demo"}, "unsupported_grant_type"),
         ({}, "unsupported_grant_type"),
         ({"grant_type": "authorization_code"}, "invalid_request"),

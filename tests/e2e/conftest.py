@@ -52,10 +52,26 @@ class EmulatorServer(Server):
     issuer_base_url: str = ""
 
 
-def start_emulator(tmp: Path, rp_url: str) -> EmulatorServer:
+#: Users who must answer a challenge after the password (for test_emulator_challenges.py):
+#: an administrator-created one with a temporary password, and one with TOTP MFA.
+CHALLENGE_USERS_TOML = """
+[[users]]
+username = "newbie"
+password = "TempPass1!"
+status = "FORCE_CHANGE_PASSWORD"
+
+[[users]]
+username = "otpuser"
+password = "OtpUserPass1!"
+totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+"""
+
+
+def start_emulator(tmp: Path, rp_url: str, extra_pool_toml: str = "") -> EmulatorServer:
+    """`extra_pool_toml` is appended to the demo pool (more [[users]], say)."""
     issuer_port, domain_port = free_port(), free_port()
     config = tmp / "pool.toml"
-    config.write_text(pool_toml(rp_url))
+    config.write_text(pool_toml(rp_url) + extra_pool_toml)
     log = tmp / "devidp.log"
     process = start([sys.executable, "-m", "devidp", "--port", str(issuer_port), "--domain-port", str(domain_port),
                      "--config", str(config), "--instance-path", str(tmp / "devidp-instance")], issuer_port, log)

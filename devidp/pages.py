@@ -1,0 +1,95 @@
+"""Building blocks of the hosted-UI pages: the authorization request they carry along,
+the hosted-UI session, the sign-in form, and Cognito's /error redirect."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749 import BaseGrant
+from flask import Response, redirect, render_template, request, session
+
+from .config import User
+from .context import current_emulator
+from .forms import LoginForm
+from .models import HostedUISession
+
+log = logging.getLogger("devidp")
+
+#: Cognito's hosted-UI session cookie lasts one hour.
+HOSTED_UI_SESSION_SECONDS = 3600
+SESSION_KEY = "sid"
+
+
+def no_store(response: Response) -> Response:
+    """Pages carry CSRF tokens and codes; never let a cache replay them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def same_query() -> str:
+    """The request's parameters, re-encoded, to pass along unchanged."""
+    return urlencode(list(request.args.items(multi=True)))
+
+
+def signed_in() -> HostedUISession | None:
+    return current_emulator().store.find_session(session.get(SESSION_KEY))
+
+
+def sign_in(user: User, grant: BaseGrant) -> Response:
+    """Start the hosted-UI session (replacing any) and send the code to the client."""
+    emulator = current_emulator()
+    emulator.store.end_session(session.get(SESSION_KEY))
+    started = emulator.store.start_session(user.username, HOSTED_UI_SESSION_SECONDS)
+    session[SESSION_KEY] = started.sid
+    log.info("%s %s: %s signed in", request.method, request.path, user.username)
+    return emulator.server.create_authorization_response(grant_user=started, grant=grant)
+
+
+def error_redirect(error: str, why: str) -> Response:
+    """Send the browser to the domain's /error page, as Cognito does.
+
+    Cognito developer guide, "Authorize endpoint" and "Logout endpoint": a
+    request whose client or redirect URL cannot be trusted is never sent back
+    to it; the browser lands on ``https://<domain>/error?error=...&client_id=...``
+    (no error_description). ``why`` goes to the emulator's log only.
+    """
+    log.warning("%s %s: %s (%s)", request.method, request.path, error, why)
+    query = {"error": error}
+    if request.args.get("client_id"):
+        query["client_id"] = request.args["client_id"]
+    return redirect(current_emulator().url("/error") + "?" + urlencode(query))
+
+
+def validated_grant(end_user: HostedUISession | None) -> BaseGrant | Response:
+    """Authlib's grant for this authorization request, or the error response.
+
+    Errors go back to the client's redirect_uri only once Authlib has found
+    it registered; otherwise to the /error page, as in Cognito.
+    """
+    server = current_emulator().server
+    try:
+        return server.get_consent_grant(end_user=end_user)
+    except OAuth2Error as error:
+        if error.redirect_uri:
+            return server.handle_error_response(request, error)
+        return error_redirect(error.error, error.get_error_description() or "")
+    except ValueError:
+        # Authlib refuses to quote some characters into its error descriptions.
+        return error_redirect("invalid_request", "The request has malformed parameters.")
+
+
+def login_page(form: LoginForm, error: str | None = None, status: int = 200) -> Response:
+    emulator = current_emulator()
+    client = emulator.pool.client(request.args.get("client_id"))
+    html = render_template(
+        "devidp/login.html",
+        form=form,
+        error=error,
+        action=emulator.url("/login") + "?" + same_query(),
+        client_name=(client.name or client.client_id) if client else "",
+        pool_id=emulator.pool.pool_id,
+        signs_in_with=emulator.pool.signs_in_with,
+    )
+    return Response(html, status=status)
