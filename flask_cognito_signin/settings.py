@@ -281,9 +281,12 @@ class _Reader:
     def required(self, name: str, what: str) -> str:
         value = self.get(name)
         if not value:
-            place = f" ({self.source})" if self.source and not self.where else ""
-            return self.problem(f"{self.name(name)} is not set: set it to {what}{place}.")
+            return self.problem(f"{self.name(name)} is not set: set it to {what}{self.place()}.")
         return value
+
+    def place(self) -> str:
+        """Where a missing setting goes, for the message: " (in app.config)"; nothing inside a providers file."""
+        return f" ({self.source})" if self.source and not self.where else ""
 
     def choice(self, name: str, allowed: tuple[str, ...]) -> str:
         value = self.get(name) or allowed[0]
@@ -318,7 +321,7 @@ class _Reader:
             return self.problem(
                 f"{discovery} is not set: set it to the user pool's Automatic Configuration URL "
                 "(https://cognito-idp.<region>.amazonaws.com/<user pool id>/.well-known/openid-configuration), "
-                f"or set {region_name} and {pool_name} instead."
+                f"or set {region_name} and {pool_name} instead{self.place()}."
             )
         parts = urlsplit(url)
         if parts.scheme not in ("https", "http") or not parts.hostname:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response
 
 from flask_cognito_signin.authz import bearer_challenge, is_api_request, json_error, sign_in_redirect
@@ -72,7 +72,10 @@ def _http_error(error: HTTPException) -> Response:
     return _answer(error.code or 500, error.name.lower().replace(" ", "_"), error.name, error.description or "")
 
 
-bp.register_error_handler(HTTPException, _http_error)  # the blueprint's own routes only
+# The blueprint's own routes only. By status code, not by HTTPException: Flask prefers a handler
+# for the code anywhere (a host's app-wide 404 page) to one for the exception class.
+for _code in default_exceptions:
+    bp.register_error_handler(_code, _http_error)
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask_cognito_signin.login_bridge import bridge_flask_login
 
 
 def make_app(emulator, tmp_path) -> Flask:
-    app = Flask("their_app", instance_path=str(tmp_path / "instance"))
+    app = Flask("their_app", root_path=str(tmp_path), instance_path=str(tmp_path / "instance"))
     app.config.update(emulator.app_config(), SECRET_KEY="their-secret-key-" + "x" * 32)
     CognitoSignIn(app)
     bridge_flask_login(flask_login.LoginManager(app))
