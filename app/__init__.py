@@ -21,6 +21,7 @@ from flask_cognito_signin import CognitoSignIn, ConfigError
 from flask_cognito_signin.state import signin_state
 
 from . import events, web
+from .middleware import RequestIdsAndHeaders
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The environment variables that are settings: the extension's names, and secrets a providers
@@ -58,6 +59,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         count = settings.trusted_proxy_count
         hosts = count if settings.trust_forwarded_host else 0
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=hosts, x_port=count)
-    events.init_app(app)
-    web.init_app(app, https=https)
+    events.init_app()
+    web.init_app(app)
+    app.wsgi_app = RequestIdsAndHeaders(app.wsgi_app, https)
     return app

@@ -65,7 +65,7 @@ def test_every_response_carries_the_security_headers(client):
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["Cache-Control"] == "no-store"
-    assert re.fullmatch(r"[0-9a-f]{16}", headers["X-Request-ID"])
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]+", headers["X-Request-ID"])
 
 
 def test_the_stylesheet_is_served_by_the_app(client):
