@@ -11,11 +11,19 @@ import time
 from gunicorn.glogging import Logger
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
-# gthread workers: a sign-in waits on the IdP for most of its time, and a session waiting for
-# another request's token refresh should not hold a whole process.
-worker_class = "gthread"
+# gevent workers, chosen by `make bench-serving` (the table is in the README): a sign-in or a
+# token refresh waits on the IdP for most of its time, and under gevent that wait holds neither
+# a process (sync) nor one of a few threads (gthread); authenticated requests cost no more.
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Only for GUNICORN_WORKER_CLASS=gthread (gunicorn turns sync into gthread when threads > 1).
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+if worker_class == "gevent":
+    # Before the app is loaded (preload_app): its locks and sockets must be gevent's from the start,
+    # or a greenlet waiting on a lock that another greenlet holds across an IdP call blocks the worker.
+    from gevent import monkey
+
+    monkey.patch_all()
 # Load the app once in the master: a configuration error stops start-up with its message,
 # instead of every worker failing in a loop. Nothing connects before the fork.
 preload_app = True

@@ -2,7 +2,7 @@
 
 WAL mode lets readers run beside one writer; every statement is a single atomic
 transaction, and `take` uses DELETE … RETURNING so only one caller gets a value. A
-connection is opened per process and thread, and never shared across a fork.
+connection is opened per process and OS thread, and never shared across a fork.
 
 Reads are answered from what this process read before while the key's change marker
 (shared memory, see change_markers) says no write happened since: most requests then make
@@ -41,15 +41,23 @@ class SQLiteStore(SessionStore):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.clock = clock
-        self._local = threading.local()
+        #: One connection per OS thread of this process (see _connection).
+        self._connections: dict[int, sqlite3.Connection] = {}
+        self._pid = os.getpid()
         self._next_purge = 0.0
         self._markers = ChangeMarkers(self.path.with_name(self.path.name + "-changes"))
         #: key -> (its marker when read, stored value, expires_at)
         self._read: dict[str, tuple[bytes, str, float]] = {}
 
     def _connection(self) -> sqlite3.Connection:
-        local = self._local
-        if getattr(local, "pid", None) != os.getpid():
+        """This OS thread's connection, opened on first use. Keyed by the native thread id, not a
+        threading.local: under gevent every request is a greenlet of its own, and a greenlet-local
+        connection would be opened (and the schema checked) on every request. Greenlets of one thread
+        may share it: a statement runs in C, with no switch in the middle."""
+        if self._pid != os.getpid():  # a forked worker: none of the parent's connections is ours
+            self._connections, self._pid = {}, os.getpid()
+        connection = self._connections.get(threading.get_native_id())
+        if connection is None:
             # The store holds live access tokens: its folder and files are the owner's alone. SQLite
             # gives its -wal and -shm files the database file's permissions.
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -59,8 +67,8 @@ class SQLiteStore(SessionStore):
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.executescript(_SCHEMA)
-            local.connection, local.pid = connection, os.getpid()
-        return local.connection
+            self._connections[threading.get_native_id()] = connection
+        return connection
 
     def _marker_of(self, key: str) -> bytes:
         try:
