@@ -11,11 +11,13 @@ two origins as Cognito does. The issuer origin
 
 and the pool's domain::
 
-    GET  /oauth2/authorize        -> /login (or a code, with the hosted-UI cookie)
+    GET  /oauth2/authorize        -> /login (or a code, with the hosted-UI cookie), or to
+                                  the identity provider named by identity_provider / idp_identifier
     GET|POST /login               sign-in page ("Sign in with your username and password")
     GET|POST /login/new-password  first sign-in of a FORCE_CHANGE_PASSWORD user
     GET|POST /login/mfa           the TOTP code of a user with a totp_secret
     GET  /error                   where bad client or redirect URLs end, as on Cognito
+    GET  /oauth2/idpresponse      where an OIDC identity provider sends the browser back
     POST /oauth2/token            authorization_code (+PKCE S256), refresh_token, client_credentials
     GET|POST /oauth2/userInfo     Bearer access token
     POST /oauth2/revoke           RFC 7009; revokes the refresh token and its access tokens

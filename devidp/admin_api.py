@@ -61,6 +61,10 @@ def describe(user: User) -> dict[str, Any]:
         "totp_mfa": user.totp_secret is not None,
         "groups": list(user.groups),
         "attributes": dict(user.attributes),
+        "identities": [
+            {"providerName": i.provider_name, "userId": i.user_id, "dateCreated": i.date_created}
+            for i in user.identities
+        ],
     }
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from . import admin_api, api, discovery, hosted_ui, sign_in_steps
+from . import admin_api, api, discovery, federation, hosted_ui, sign_in_steps
 from .config import PoolConfig, load_config, normalize_origin
 from .context import EXTENSION_KEY, Emulator
 from .directory import UserDirectory
@@ -28,6 +28,7 @@ from .keys import load_or_create_keys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
 from .store import MemoryStore
 from .tokens import TokenFactory
+from .upstream import UpstreamProvider
 
 DEFAULT_HOST = "127.0.0.1"
 #: The issuer origin's port (Cognito's cognito-idp host).
@@ -108,10 +109,16 @@ def create_apps(
         tokens=tokens,
         server=CognitoAuthorizationServer(domain, directory, store, tokens),
         userinfo=UserInfoProtector(directory, store, tokens),
+        upstreams={
+            provider.name: UpstreamProvider(
+                provider, f"{domain_origin}{federation.IDP_RESPONSE_PATH}", clock
+            )
+            for provider in pool.identity_providers
+        },
     )
     for app, blueprints in (
         (issuer, (discovery.bp, admin_api.bp)),
-        (domain, (hosted_ui.bp, sign_in_steps.bp, api.bp)),
+        (domain, (hosted_ui.bp, sign_in_steps.bp, federation.bp, api.bp)),
     ):
         app.extensions[EXTENSION_KEY] = emulator
         for blueprint in blueprints:

@@ -88,7 +88,26 @@ _MAX_CODE_VALIDITY = 3600
 #: administrator-created user who must choose a new password at first sign-in.
 CONFIRMED = "CONFIRMED"
 FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
-USER_STATUSES = (CONFIRMED, FORCE_CHANGE_PASSWORD)
+#: The status of a user that a sign-in through an identity provider created: no password.
+EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+USER_STATUSES = (CONFIRMED, FORCE_CHANGE_PASSWORD, EXTERNAL_PROVIDER)
+#: The name that stands for the pool's own users among an app client's
+#: SupportedIdentityProviders and in the authorize endpoint's identity_provider.
+COGNITO_PROVIDER = "COGNITO"
+#: The identity provider types emulated (Cognito also has SAML and social providers).
+PROVIDER_TYPES = ("OIDC",)
+#: Cognito API reference, CreateIdentityProvider: ProviderName is up to 32 characters without
+#: spaces, "_" only as the second one (user and group names join it to others with "_"). Here
+#: also ASCII without quotes or backslashes, so that it fits an OAuth error_description.
+_PROVIDER_NAME = re.compile(
+    r"^[\x21\x23-\x5B\x5D\x5E\x60-\x7E]"  # not "_"
+    r"[\x21\x23-\x5B\x5D-\x7E]"
+    r"[\x21\x23-\x5B\x5D\x5E\x60-\x7E]{1,30}$"  # not "_"
+)
+#: CreateIdentityProvider IdpIdentifiers: 1 to 40 characters of [\w\s+=.@-].
+_IDP_IDENTIFIER = re.compile(r"^[\w\s+=.@-]{1,40}$")
+#: Fields of the dataclasses below that the pool file cannot set (``_build`` refuses them).
+_NOT_IN_FILE = {"in_pool_file": False}
 #: RFC 4226 section 4 (R6): a shared secret of at least 128 bits.
 _MIN_TOTP_SECRET_BYTES = 16
 _SUB_NAMESPACE = uuid.UUID("6f1c1e0a-4c3b-4f7e-9a52-3d2f0c1b7e11")
@@ -189,16 +208,32 @@ def _check_totp_secret(secret: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class FederatedIdentity:
+    """A user's account at an identity provider: one entry of the ID token's ``identities``
+    claim (Cognito developer guide: "Understanding the identity (ID) token")."""
+
+    provider_name: str
+    #: The account's ``sub`` at the provider.
+    user_id: str
+    #: When the pool first saw the account, in milliseconds since the epoch (``dateCreated``).
+    date_created: int
+    provider_type: str = "OIDC"
+
+
 @dataclass(frozen=True, kw_only=True)
 class User:
     """A pool user. The password is plain text: this is a local demo pool.
 
     ``username`` is left out in pools with ``username_attributes``, where
     Cognito generates it; the pool then sets it to the user's ``sub``.
+    A user of an identity provider (EXTERNAL_PROVIDER, made by federation.py)
+    has ``identities`` and no password.
     """
 
     username: str | None = None
-    password: str = field(repr=False)
+    #: Required, except for EXTERNAL_PROVIDER users, who have none.
+    password: str | None = field(default=None, repr=False)
     email: str | None = None
     email_verified: bool = False
     groups: tuple[str, ...] = ()
@@ -214,6 +249,8 @@ class User:
     #: A base32 TOTP secret (RFC 6238) makes the hosted UI ask for the 6-digit code
     #: after the password, as for a user with software-token MFA. Tests compute codes from it.
     totp_secret: str | None = field(default=None, repr=False)
+    #: The accounts at identity providers this user signs in with (EXTERNAL_PROVIDER only).
+    identities: tuple[FederatedIdentity, ...] = field(default=(), metadata=_NOT_IN_FILE)
 
     def __post_init__(self) -> None:
         _require(
@@ -222,7 +259,8 @@ class User:
             "username",
             "must be 1 to 128 characters without spaces",
         )
-        _check_password(self.password)
+        _require(self.status in USER_STATUSES, "status", f"must be one of {list(USER_STATUSES)}")
+        self._check_credentials()
         _require(
             self.email is None or (isinstance(self.email, str) and bool(_EMAIL.match(self.email))),
             "email",
@@ -230,7 +268,6 @@ class User:
         )
         _require(isinstance(self.email_verified, bool), "email_verified", "must be true or false")
         _require(isinstance(self.enabled, bool), "enabled", "must be true or false")
-        _require(self.status in USER_STATUSES, "status", f"must be one of {list(USER_STATUSES)}")
         _check_totp_secret(self.totp_secret)
         _require(_is_str_tuple(self.groups), "groups", "must be a list of group names")
         for group in self.groups:
@@ -238,6 +275,30 @@ class User:
         _require(len(set(self.groups)) == len(self.groups), "groups", "lists a group twice")
         self._init_attributes()
         self._init_sub()
+
+    def _check_credentials(self) -> None:
+        """A password for the pool's own users; identities, and no password, for the users of
+        identity providers, which only a sign-in through the provider creates."""
+        if not self.is_federated:
+            _require(self.password is not None, "password", "required field is missing")
+            _check_password(self.password)
+            _require(not self.identities, "identities", "only EXTERNAL_PROVIDER users have them")
+            return
+        _require(
+            isinstance(self.identities, tuple)
+            and bool(self.identities)
+            and all(isinstance(i, FederatedIdentity) for i in self.identities),
+            "status",
+            "EXTERNAL_PROVIDER users are created by a sign-in through an identity provider, "
+            "not in the pool file",
+        )
+        _require(self.password is None, "password", "a user of an identity provider has none")
+        _require(self.username is not None, "username", "required field is missing")
+
+    @property
+    def is_federated(self) -> bool:
+        """Whether an identity provider signs this user in (Cognito's EXTERNAL_PROVIDER)."""
+        return self.status == EXTERNAL_PROVIDER
 
     def _init_sub(self) -> None:
         if self.sub is None:
@@ -266,7 +327,11 @@ class User:
         object.__setattr__(self, "attributes", MappingProxyType(dict(self.attributes)))
 
     def check_password(self, candidate: str) -> bool:
-        """Constant-time comparison, so timing does not leak the password."""
+        """Constant-time comparison, so timing does not leak the password; a user of an
+        identity provider has none, and signs in at the provider only."""
+        if self.password is None:
+            hmac.compare_digest(candidate.encode(), candidate.encode())
+            return False
         return hmac.compare_digest(self.password.encode(), candidate.encode())
 
 
@@ -306,6 +371,89 @@ class ResourceServer:
         return tuple(f"{self.identifier}/{scope}" for scope in self.scopes)
 
 
+#: What an identity provider's claims may set (Cognito developer guide: "Specifying identity
+#: provider attribute mappings for your user pool"): the attributes, email and the flags.
+MAPPABLE_ATTRIBUTES = STANDARD_ATTRIBUTES | BOOLEAN_ATTRIBUTES | {"email", "email_verified"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class IdentityProvider:
+    """An OpenID Connect provider the pool's users may sign in with (federation.py).
+
+    Cognito developer guide, "Using OIDC identity providers with a user pool"; API
+    reference, CreateIdentityProvider (ProviderDetails: client_id, client_secret,
+    authorize_scopes, oidc_issuer). Cognito requires https endpoints; the emulator also
+    takes http, so that another emulator on loopback can be the provider.
+    """
+
+    name: str
+    #: Cognito's ProviderType; only "OIDC" is emulated.
+    type: str = "OIDC"
+    #: Cognito's oidc_issuer: the discovery document is read from
+    #: ``{issuer}/.well-known/openid-configuration`` and must name this issuer.
+    issuer: str
+    client_id: str
+    client_secret: str = field(repr=False)
+    #: Cognito's authorize_scopes: what the pool asks the provider for.
+    scopes: tuple[str, ...] = ("openid",)
+    #: Pool attribute -> the provider's claim that sets it at each sign-in.
+    attribute_mapping: Mapping[str, str] = field(default_factory=dict)
+    #: Other names for the provider in the authorize endpoint's ``idp_identifier``.
+    idp_identifiers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.name, str) and bool(_PROVIDER_NAME.match(self.name)),
+            "name",
+            "must be 3 to 32 ASCII characters without spaces, quotes or backslashes, "
+            "'_' only as the second one (Cognito's ProviderName)",
+        )
+        _require(
+            self.name != COGNITO_PROVIDER, "name", f"{COGNITO_PROVIDER} is the pool's own users"
+        )
+        _require(self.type in PROVIDER_TYPES, "type", f"must be one of {list(PROVIDER_TYPES)}")
+        _check_url(self.issuer, "issuer")
+        _require(not urlsplit(self.issuer).query, "issuer", "must not have a query")
+        for name in ("client_id", "client_secret"):
+            _require(
+                isinstance(getattr(self, name), str) and bool(_NAME.match(getattr(self, name))),
+                name,
+                "must be 1 to 128 characters without spaces",
+            )
+        _require(
+            _is_str_tuple(self.scopes) and "openid" in self.scopes,
+            "scopes",
+            "must be a list of scopes with openid (Cognito's authorize_scopes)",
+        )
+        _require(
+            all(s and " " not in s for s in self.scopes), "scopes", "a scope has no spaces"
+        )
+        self._check_attribute_mapping()
+        _require(
+            _is_str_tuple(self.idp_identifiers)
+            and all(_IDP_IDENTIFIER.match(i) for i in self.idp_identifiers),
+            "idp_identifiers",
+            "must be a list of 1 to 40 characters of letters, digits, spaces and _+=.@-",
+        )
+
+    def _check_attribute_mapping(self) -> None:
+        mapping = self.attribute_mapping
+        _require(isinstance(mapping, Mapping), "attribute_mapping", "must be a table")
+        for attribute, claim in mapping.items():
+            _require(
+                attribute in MAPPABLE_ATTRIBUTES or attribute.startswith("custom:"),
+                f"attribute_mapping.{attribute}",
+                "not a standard attribute, email, a *_verified flag or custom:* "
+                "(the user name is always the provider's sub)",
+            )
+            _require(
+                isinstance(claim, str) and bool(claim),
+                f"attribute_mapping.{attribute}",
+                "must name one of the provider's claims",
+            )
+        object.__setattr__(self, "attribute_mapping", MappingProxyType(dict(mapping)))
+
+
 @dataclass(frozen=True)
 class AppClient:
     """A user-pool app client. Lifetimes are in seconds, defaults as Cognito's."""
@@ -331,6 +479,9 @@ class AppClient:
     #: The attributes the client may read (Cognito's ReadAttributes); None reads
     #: the standard ones, email_verified and phone_number_verified.
     read_attributes: tuple[str, ...] | None = None
+    #: Cognito's SupportedIdentityProviders: "COGNITO" (the pool's own users, with the
+    #: sign-in page's password form) and names of the pool's identity_providers.
+    supported_identity_providers: tuple[str, ...] = (COGNITO_PROVIDER,)
 
     def __post_init__(self) -> None:
         _require(
@@ -364,6 +515,17 @@ class AppClient:
         )
         self._check_refresh_rotation()
         self._check_read_attributes()
+        _require(
+            _is_str_tuple(self.supported_identity_providers)
+            and len(set(self.supported_identity_providers))
+            == len(self.supported_identity_providers),
+            "supported_identity_providers",
+            f"must be a list of {COGNITO_PROVIDER} and identity provider names, each once",
+        )
+
+    def supports(self, provider_name: str) -> bool:
+        """Whether users may sign in to this client with ``provider_name`` (or COGNITO)."""
+        return provider_name in self.supported_identity_providers
 
     def _check_flows(self) -> None:
         """Cognito API reference, CreateUserPoolClient AllowedOAuthFlows: client_credentials
@@ -499,6 +661,8 @@ class PoolConfig:
     domain_url: str | None = None
     #: APIs with custom scopes for the app clients' allowed_scopes.
     resource_servers: tuple[ResourceServer, ...] = ()
+    #: OpenID Connect providers the users may sign in with (federation).
+    identity_providers: tuple[IdentityProvider, ...] = ()
     _users_by_name: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _users_by_sign_in: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _clients_by_id: Mapping[str, AppClient] = field(init=False, repr=False, compare=False)
@@ -543,6 +707,7 @@ class PoolConfig:
         clients = {c.client_id: c for c in self.clients}
         _require(len(clients) == len(self.clients), "clients", "two clients share a client_id")
         self._check_custom_scopes()
+        self._check_identity_providers()
         object.__setattr__(self, "_users_by_name", MappingProxyType(users))
         object.__setattr__(self, "_users_by_sign_in", MappingProxyType(self._sign_in_index()))
         object.__setattr__(self, "_clients_by_id", MappingProxyType(clients))
@@ -572,6 +737,42 @@ class PoolConfig:
     def custom_scopes(self) -> tuple[str, ...]:
         return tuple(s for server in self.resource_servers for s in server.custom_scopes)
 
+    def _check_identity_providers(self) -> None:
+        providers = self.identity_providers
+        _require(
+            isinstance(providers, tuple)
+            and all(isinstance(p, IdentityProvider) for p in providers),
+            "identity_providers",
+            "must be an array of tables ([[identity_providers]])",
+        )
+        names = [p.name for p in providers]
+        _require(len(set(names)) == len(names), "identity_providers", "two providers share a name")
+        identifiers = [i for p in providers for i in p.idp_identifiers]
+        _require(
+            len(set(identifiers)) == len(identifiers),
+            "identity_providers",
+            "two providers share an idp_identifier",
+        )
+        known = {COGNITO_PROVIDER, *names}
+        for i, client in enumerate(self.clients):
+            for name in client.supported_identity_providers:
+                _require(
+                    name in known,
+                    f"clients[{i}].supported_identity_providers",
+                    f"{name!r} is neither {COGNITO_PROVIDER} nor one of identity_providers",
+                )
+
+    def identity_provider(self, name: str | None) -> IdentityProvider | None:
+        """The provider named ``name`` (names are case-sensitive, as in Cognito)."""
+        return next((p for p in self.identity_providers if p.name == name), None)
+
+    def identity_provider_by_identifier(self, identifier: str | None) -> IdentityProvider | None:
+        return next((p for p in self.identity_providers if identifier in p.idp_identifiers), None)
+
+    def provider_group(self, provider: IdentityProvider) -> str:
+        """The group Cognito puts a provider's users in: ``<poolId>_<ProviderName>``."""
+        return f"{self.pool_id}_{provider.name}"
+
     def _init_usernames(self) -> None:
         """Generated user names in pools that sign in with email or phone number."""
         attributes = self.username_attributes
@@ -591,6 +792,8 @@ class PoolConfig:
                 )
             return
         for i, user in enumerate(self.users):
+            if user.is_federated:  # named <Provider>_<sub> whatever the sign-in attributes
+                continue
             _require(
                 user.username is None,
                 f"users[{i}].username",
@@ -602,7 +805,9 @@ class PoolConfig:
                 f"users[{i}]",
                 f"needs {' or '.join(attributes)} to sign in with",
             )
-        generated = tuple(replace(user, username=user.sub) for user in self.users)
+        generated = tuple(
+            user if user.is_federated else replace(user, username=user.sub) for user in self.users
+        )
         object.__setattr__(self, "users", generated)
 
     @staticmethod
@@ -613,7 +818,8 @@ class PoolConfig:
     def _sign_in_index(self) -> dict[str, User]:
         index: dict[str, User] = {}
         for attribute in self.username_attributes:
-            for user in self.users:
+            # Users of identity providers sign in there, so their email is no sign-in name.
+            for user in (u for u in self.users if not u.is_federated):
                 value = self._sign_in_value(user, attribute)
                 if value is not None:
                     _require(value not in index, "users", f"two users share the {attribute} {value}")
@@ -677,7 +883,7 @@ def _build(cls: type, data: Any, where: str) -> Any:
     """Construct ``cls`` from a TOML table, prefixing errors with ``where``."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: must be a table")
-    accepted = {f.name: f for f in fields(cls) if f.init}
+    accepted = {f.name: f for f in fields(cls) if f.init and f.metadata.get("in_pool_file", True)}
     prefix = f"{where}." if where else ""
     for key in data:
         if key not in accepted:
@@ -707,6 +913,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> PoolConfig:
             ("users", User),
             ("clients", AppClient),
             ("resource_servers", ResourceServer),
+            ("identity_providers", IdentityProvider),
         ):
             items = tables.get(key, [])
             if not isinstance(items, list):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
@@ -12,6 +13,7 @@ from .keys import SigningKeys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
 from .store import MemoryStore
 from .tokens import TokenFactory
+from .upstream import UpstreamProvider
 
 EXTENSION_KEY = "devidp"
 
@@ -30,6 +32,8 @@ class Emulator:
     tokens: TokenFactory
     server: CognitoAuthorizationServer
     userinfo: UserInfoProtector
+    #: The pool's identity providers by name, as this pool's relying party toward each.
+    upstreams: Mapping[str, UpstreamProvider]
 
     @property
     def pool(self) -> PoolConfig:

@@ -9,11 +9,23 @@ swap is atomic, and a snapshot never changes.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
-from .config import CONFIRMED, FORCE_CHANGE_PASSWORD, PoolConfig, User
+from .config import (
+    CONFIRMED,
+    EXTERNAL_PROVIDER,
+    ConfigError,
+    FORCE_CHANGE_PASSWORD,
+    FederatedIdentity,
+    IdentityProvider,
+    PoolConfig,
+    User,
+)
+
+
+_USER_FIELDS = ("email", "email_verified")
 
 
 class UserNotFound(LookupError):
@@ -67,6 +79,8 @@ class UserDirectory:
         """AdminSetUserPassword: the pool's password policy applies; a temporary
         password (Permanent false) makes the user FORCE_CHANGE_PASSWORD, and the
         user's choice of a new one at sign-in (RespondToAuthChallenge) CONFIRMED."""
+        if self.get(name).is_federated:
+            raise ConfigError("password: a user of an identity provider signs in there, with none")
         status = CONFIRMED if permanent else FORCE_CHANGE_PASSWORD
         return self._change(name, password=password, status=status)
 
@@ -74,6 +88,50 @@ class UserDirectory:
         """AdminAddUserToGroup / AdminRemoveUserFromGroup, as the whole list: tokens
         issued from now on (the next refresh) carry the new cognito:groups."""
         return self._change(name, groups=tuple(groups))
+
+    def federate(
+        self,
+        provider: IdentityProvider,
+        user_id: str,
+        attributes: Mapping[str, str | bool],
+        now_ms: int,
+    ) -> User:
+        """The user for the account ``user_id`` at ``provider``, after a sign-in there.
+
+        Cognito developer guide, "OIDC user pool IdP authentication flow" and "Specifying
+        identity provider attribute mappings": the first sign-in creates the user
+        ``<ProviderName>_<sub>`` (EXTERNAL_PROVIDER, in the ``<poolId>_<ProviderName>``
+        group); each sign-in sets the mapped ``attributes`` again and leaves the others,
+        the groups an administrator gave, and the user's enabled flag alone.
+        """
+        username = f"{provider.name}_{user_id}"
+        # email and email_verified are fields of a User, the other attributes a table.
+        own: dict[str, Any] = {k: v for k, v in attributes.items() if k in _USER_FIELDS}
+        others = {k: v for k, v in attributes.items() if k not in _USER_FIELDS}
+        with self._lock:
+            group = self._pool.provider_group(provider)
+            existing = self._pool.user(username)
+            if existing is None:
+                identity = FederatedIdentity(provider.name, user_id, date_created=now_ms)
+                created = User(
+                    username=username,
+                    status=EXTERNAL_PROVIDER,
+                    identities=(identity,),
+                    groups=(group,),
+                    attributes=others,
+                    **own,
+                )
+                self._rebuild([*self._sources(), created])
+            else:
+                groups = existing.groups if group in existing.groups else (*existing.groups, group)
+                updated = replace(
+                    existing, groups=groups, attributes={**existing.attributes, **others}, **own
+                )
+                self._rebuild(
+                    updated if u is existing else s
+                    for u, s in zip(self._pool.users, self._sources())
+                )
+            return self._pool.user(username)
 
     def _change(self, name: str, **changes: Any) -> User:
         with self._lock:
@@ -85,10 +143,11 @@ class UserDirectory:
             return self._pool.user(user.username)
 
     def _sources(self) -> list[User]:
-        """The users as a pool file gives them: without the user names that email pools generate."""
+        """The users as a pool file gives them: without the user names that email pools generate
+        (those of identity providers' users are never generated)."""
         if not self._pool.username_attributes:
             return list(self._pool.users)
-        return [replace(u, username=None) for u in self._pool.users]
+        return [u if u.is_federated else replace(u, username=None) for u in self._pool.users]
 
     def _rebuild(self, users: Iterable[User]) -> None:
         """Validate the whole pool with these users; on a ConfigError nothing changes."""

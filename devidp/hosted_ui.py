@@ -14,6 +14,8 @@ import re
 
 from flask import Blueprint, Response, redirect, request, session
 
+from . import federation
+from .config import COGNITO_PROVIDER
 from .context import current_emulator
 from .errors import render_error_page
 from .forms import LoginForm
@@ -44,12 +46,18 @@ _SHOWN_ERROR = re.compile(r"^[\w .-]{1,64}$")
 
 @bp.get("/oauth2/authorize")
 def authorize() -> Response:
-    """Issue a code silently to a signed-in browser, else show the sign-in page."""
+    """Issue a code silently to a signed-in browser, else show the sign-in page; with
+    ``identity_provider`` or ``idp_identifier``, go to that provider instead."""
     emulator = current_emulator()
     session_user = signed_in()
     grant = validated_grant(session_user)
     if isinstance(grant, Response):
         return grant
+    provider = federation.requested_provider(grant)
+    if isinstance(provider, Response):
+        return provider
+    if provider is not None:
+        return federation.start(provider, grant)
     if session_user is None or "login" in request.args.get("prompt", "").split():
         return redirect(emulator.url("/login") + "?" + same_query())
     return emulator.server.create_authorization_response(grant_user=session_user, grant=grant)
@@ -77,6 +85,11 @@ def login() -> Response:
     form = LoginForm()
     if request.method == "GET":
         return login_page(form)
+    if not grant.request.client.app_client.supports(COGNITO_PROVIDER):
+        # The client's users sign in at its identity providers only.
+        return error_redirect(
+            federation.LOGIN_OPTION_NOT_AVAILABLE, "the client does not support COGNITO"
+        )
     if not form.validate_on_submit() and form.csrf_token.errors:
         log.warning("POST /login: rejected, missing or invalid CSRF token")
         return login_page(form, FORM_EXPIRED, status=400)

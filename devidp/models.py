@@ -6,7 +6,8 @@ mixins; these are thin in-memory versions of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.oauth2.rfc6749 import ClientMixin, TokenMixin, scope_to_list
@@ -39,6 +40,21 @@ class Challenge:
     step: str
     expires_at: float
     failures: int = 0
+
+
+@dataclass(frozen=True)
+class PendingFederation:
+    """A browser sent to an identity provider, until the provider sends it back to
+    /oauth2/idpresponse with ``state`` (federation.py)."""
+
+    state: str
+    provider_name: str
+    #: The app client's authorization request, answered once the provider has answered.
+    request: Mapping[str, str]
+    #: The nonce and PKCE verifier of the request to the provider (OIDC Core 3.1.2.1, RFC 7636).
+    nonce: str
+    code_verifier: str = field(repr=False)
+    expires_at: float
 
 
 @dataclass(frozen=True)

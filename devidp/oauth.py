@@ -22,6 +22,7 @@ from authlib.oauth2.rfc6749 import (
     UnsupportedTokenTypeError,
     grants,
 )
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -49,6 +50,26 @@ class RedirectMismatchError(OAuth2Error):
     description = "The redirect_uri is not one of the app client's callback URLs."
 
 
+class IdentityProviderError(OAuth2Error):
+    """A sign-in through an identity provider failed; Cognito redirects the client
+    ``invalid_request``, with the error_description its guide gives for the case, if any
+    ("Authorize endpoint", error responses)."""
+
+    error = "invalid_request"
+
+
+class StoredAuthorizationRequest(OAuth2Request):
+    """An authorization request kept while the browser signs in at an identity provider,
+    validated and answered again when the provider sends the browser back (federation.py).
+
+    ``uri`` is the request's URL on the pool domain; ``params`` its query parameters.
+    """
+
+    def __init__(self, uri: str, params: dict[str, str]):
+        super().__init__("GET", uri)
+        self.payload = BasicOAuth2Payload(dict(params))
+
+
 class CognitoAuthorizationServer(AuthorizationServer):
     """Authlib's Flask server, storing state in a MemoryStore."""
 
@@ -71,6 +92,12 @@ class CognitoAuthorizationServer(AuthorizationServer):
         # Replaces Authlib's random-string bearer tokens with Cognito's JWTs.
         self.register_token_generator("default", self._generate_token)
         self.scopes_supported = [*SUPPORTED_SCOPES, *self.directory.pool.custom_scopes]
+
+    def create_oauth2_request(self, request: Any) -> OAuth2Request:
+        """A StoredAuthorizationRequest as it is; else Authlib's, from Flask's request."""
+        if isinstance(request, OAuth2Request):
+            return request
+        return super().create_oauth2_request(request)
 
     def query_client(self, client_id: str) -> ClientModel | None:
         app_client = self.directory.pool.client(client_id)
@@ -128,7 +155,8 @@ class CognitoAuthorizationServer(AuthorizationServer):
 
         Only the ``error`` name goes out (Cognito developer guide: "The token
         endpoint" answers ``{"error": "invalid_grant"}``, "Authorize endpoint"
-        redirects ``?error=invalid_request``); the description goes to the log.
+        redirects ``?error=invalid_request``); the description goes to the log,
+        except the ones Cognito documents for identity providers' failures.
         ``request`` is only passed on to Authlib, which does not read it.
         """
         # Cognito developer guide: the token endpoint answers every error with
@@ -143,7 +171,8 @@ class CognitoAuthorizationServer(AuthorizationServer):
             error.error,
             error.get_error_description(),
         )
-        error.description = ""
+        if not isinstance(error, IdentityProviderError):
+            error.description = ""
         return super().handle_error_response(request, error)
 
 

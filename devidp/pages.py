@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlencode
 
-from authlib.oauth2 import OAuth2Error
+from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import BaseGrant
 from flask import Response, redirect, render_template, request, session
 
-from .config import User
+from .config import COGNITO_PROVIDER, AppClient, User
 from .context import current_emulator
 from .forms import LoginForm
 from .models import HostedUISession
@@ -44,7 +44,10 @@ def sign_in(user: User, grant: BaseGrant) -> Response:
     started = emulator.store.start_session(user.username, HOSTED_UI_SESSION_SECONDS)
     session[SESSION_KEY] = started.sid
     log.info("%s %s: %s signed in", request.method, request.path, user.username)
-    return emulator.server.create_authorization_response(grant_user=started, grant=grant)
+    # The grant's own request: after an identity provider, it is the stored one.
+    return emulator.server.create_authorization_response(
+        request=grant.request, grant_user=started, grant=grant
+    )
 
 
 def error_redirect(error: str, why: str) -> Response:
@@ -62,15 +65,18 @@ def error_redirect(error: str, why: str) -> Response:
     return redirect(current_emulator().url("/error") + "?" + urlencode(query))
 
 
-def validated_grant(end_user: HostedUISession | None) -> BaseGrant | Response:
-    """Authlib's grant for this authorization request, or the error response.
+def validated_grant(
+    end_user: HostedUISession | None, stored: OAuth2Request | None = None
+) -> BaseGrant | Response:
+    """Authlib's grant for this authorization request (or the ``stored`` one), or the
+    error response.
 
     Errors go back to the client's redirect_uri only once Authlib has found
     it registered; otherwise to the /error page, as in Cognito.
     """
     server = current_emulator().server
     try:
-        return server.get_consent_grant(end_user=end_user)
+        return server.get_consent_grant(request=stored, end_user=end_user)
     except OAuth2Error as error:
         if error.redirect_uri:
             return server.handle_error_response(request, error)
@@ -81,6 +87,8 @@ def validated_grant(end_user: HostedUISession | None) -> BaseGrant | Response:
 
 
 def login_page(form: LoginForm, error: str | None = None, status: int = 200) -> Response:
+    """The sign-in page: the password form if the client supports COGNITO, and a link per
+    identity provider it supports (Cognito's "Sign in with your corporate ID")."""
     emulator = current_emulator()
     client = emulator.pool.client(request.args.get("client_id"))
     html = render_template(
@@ -91,5 +99,26 @@ def login_page(form: LoginForm, error: str | None = None, status: int = 200) -> 
         client_name=(client.name or client.client_id) if client else "",
         pool_id=emulator.pool.pool_id,
         signs_in_with=emulator.pool.signs_in_with,
+        password_sign_in=client is not None and client.supports(COGNITO_PROVIDER),
+        providers=_provider_links(client),
     )
     return Response(html, status=status)
+
+
+def _provider_links(client: AppClient | None) -> list[tuple[str, str]]:
+    """(name, URL) of each identity provider of the client: the same authorization
+    request, with ``identity_provider`` naming it."""
+    if client is None:
+        return []
+    emulator = current_emulator()
+    params = [
+        (k, v)
+        for k, v in request.args.items(multi=True)
+        if k not in ("identity_provider", "idp_identifier")
+    ]
+    authorize = emulator.url("/oauth2/authorize")
+    return [
+        (name, authorize + "?" + urlencode([*params, ("identity_provider", name)]))
+        for name in client.supported_identity_providers
+        if name != COGNITO_PROVIDER
+    ]

@@ -10,10 +10,11 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from types import MappingProxyType
 
-from .models import AuthorizationCode, Challenge, HostedUISession, RefreshToken
+from .models import AuthorizationCode, Challenge, HostedUISession, PendingFederation, RefreshToken
 
 _PURGE_INTERVAL_SECONDS = 60.0
 
@@ -32,6 +33,8 @@ class MemoryStore:
         self._challenges: dict[str, Challenge] = {}
         # username -> the last TOTP time step accepted (RFC 6238: no code twice)
         self._totp_steps: dict[str, int] = {}
+        # state -> a browser at an identity provider
+        self._federations: dict[str, PendingFederation] = {}
         self._next_purge = clock() + _PURGE_INTERVAL_SECONDS
 
     def save_code(self, code: AuthorizationCode) -> None:
@@ -185,6 +188,30 @@ class MemoryStore:
             self._totp_steps[username] = step
             return True
 
+    def start_federation(
+        self, provider_name: str, request: Mapping[str, str], lifetime: int
+    ) -> PendingFederation:
+        """Remember an authorization request while the browser signs in at ``provider_name``,
+        with a new state, nonce and PKCE verifier for the request to the provider."""
+        pending = PendingFederation(
+            state=secrets.token_urlsafe(32),
+            provider_name=provider_name,
+            request=MappingProxyType(dict(request)),
+            nonce=secrets.token_urlsafe(32),
+            code_verifier=secrets.token_urlsafe(48),  # 64 characters (RFC 7636: 43 to 128)
+            expires_at=self.clock() + lifetime,
+        )
+        with self._lock:
+            self._purge_if_due()
+            self._federations[pending.state] = pending
+        return pending
+
+    def take_federation(self, state: str) -> PendingFederation | None:
+        """Consume the live sign-in at a provider with ``state``: each answer counts once."""
+        with self._lock:
+            found = self._federations.pop(state, None)
+        return found if found is not None and found.expires_at > self.clock() else None
+
     def _purge_if_due(self) -> None:
         """Drop expired entries; the caller holds the lock."""
         now = self.clock()
@@ -196,6 +223,7 @@ class MemoryStore:
             (self._refresh_tokens, lambda t: t.expires_at > now),
             (self._sessions, lambda s: s.expires_at > now),
             (self._challenges, lambda c: c.expires_at > now),
+            (self._federations, lambda f: f.expires_at > now),
             (self._revoked_origins, lambda until: until > now),
         ):
             for key in [k for k, v in table.items() if not alive(v)]:

@@ -68,6 +68,26 @@ def readable_attributes(user: User, client: AppClient) -> dict[str, Any]:
     return {name: value for name, value in everything.items() if client.readable(name)}
 
 
+def identities_claim(user: User) -> list[dict[str, Any]]:
+    """The ``identities`` claim of a user of identity providers.
+
+    Cognito developer guide, "Understanding the identity (ID) token": one object per
+    linked account, ``primary`` and ``dateCreated`` (milliseconds) as strings. ``issuer`` is
+    null, as ID tokens of real pools show it for OIDC and social providers.
+    """
+    return [
+        {
+            "userId": identity.user_id,
+            "providerName": identity.provider_name,
+            "providerType": identity.provider_type,
+            "issuer": None,
+            "primary": "true",
+            "dateCreated": str(identity.date_created),
+        }
+        for identity in user.identities
+    ]
+
+
 def _in_scope(name: str, scopes: set[str]) -> bool:
     if "profile" in scopes and (name in _PROFILE_ATTRIBUTES or name.startswith("custom:")):
         return True
@@ -179,6 +199,8 @@ class TokenFactory:
         if user.groups:
             claims["cognito:groups"] = list(user.groups)
         claims.update(readable_attributes(user, principal.client))
+        if user.identities:
+            claims["identities"] = identities_claim(user)
         claims.update(
             {
                 "cognito:username": user.username,
