@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OP_DIR := tests/e2e/oidc_provider
 
-.PHONY: run test test-fast mutation bench loadtest system-packages clean
+.PHONY: run test test-fast mutation bench bench-serving loadtest system-packages clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m scripts.run_local
@@ -23,10 +23,15 @@ test-fast: $(VENV)/.dev-installed
 mutation: $(VENV)/.dev-installed
 	$(BIN)/python -m scripts.mutation
 
-# Figures for the README: throughput of authenticated requests vs a bare endpoint, cost of a sign-in.
+# Figures for the README: authenticated requests against a bare Flask app, sign-in CPU against a tutorial app.
 bench: $(VENV)/.dev-installed
 	scripts/system-packages.sh wrk=wrk
 	$(BIN)/python -m scripts.bench
+
+# The worker-class comparison behind gunicorn.conf.py's choice: every candidate on the whole workload, the IdP 75 ms away.
+bench-serving: $(VENV)/.dev-installed
+	scripts/system-packages.sh wrk=wrk
+	$(BIN)/python -m scripts.compare_workers
 
 # Two instances sharing Redis: 200 concurrent sign-ins, then Redis and the IdP killed mid-run.
 loadtest: $(VENV)/.dev-installed

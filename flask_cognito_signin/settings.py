@@ -23,6 +23,9 @@ DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 CALLBACK_PATH = "/oauth/v2/callback"
 CLIENT_AUTH_METHODS = ("client_secret_post", "client_secret_basic")
 LOGOUT_STYLES = ("cognito", "oidc")
+#: When the sign-in asks the userinfo endpoint: `auto` skips it for a Cognito pool, whose ID token
+#: already carries every attribute the app client may read; `always`; `never`.
+USERINFO_POLICIES = ("auto", "always", "never")
 SESSION_STORE_SCHEMES = ("sqlite", "redis", "rediss")
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
@@ -67,6 +70,7 @@ class ProviderSettings:
     scopes: tuple[str, ...]
     cognito_domain: str | None
     logout_style: str
+    userinfo: str
 
     @property
     def issuer(self) -> str:
@@ -173,6 +177,7 @@ _FILE_KEYS = {
     "OIDC_SCOPES": "scopes",
     "COGNITO_DOMAIN": "cognito_domain",
     "OIDC_LOGOUT_STYLE": "logout_style",
+    "OIDC_USERINFO": "userinfo",
 }
 _FILE_ONLY_KEYS = {"label", "client_secret_env"}
 _ALIAS = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -242,6 +247,7 @@ def _read_provider(reader: _Reader, alias: str, label: str) -> ProviderSettings:
         scopes=reader.scopes(),
         cognito_domain=reader.cognito_domain(),
         logout_style=reader.choice("OIDC_LOGOUT_STYLE", LOGOUT_STYLES),
+        userinfo=reader.choice("OIDC_USERINFO", USERINFO_POLICIES),
     )
 
 

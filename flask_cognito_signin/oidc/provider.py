@@ -12,7 +12,8 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 SIGNING_ALGORITHM = "RS256"
 _COGNITO_ISSUER_HOST = re.compile(r"^cognito-idp\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
+_USER_POOL_ID_PATH = re.compile(r"^/[a-z]{2}(-[a-z]+)+-\d+_[0-9A-Za-z]+$")
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,12 @@ class ProviderMetadata:
 
     @property
     def is_cognito(self) -> bool:
-        """Cognito user pools issue tokens as https://cognito-idp.<region>.amazonaws.com/<pool id>."""
-        return bool(_COGNITO_ISSUER_HOST.match(urlsplit(self.issuer).hostname or ""))
+        """Cognito user pools issue tokens as https://cognito-idp.<region>.amazonaws.com/<pool id>; the local
+        emulator as http://127.0.0.1:<port>/<pool id>. Cognito's rules only ever add checks (token_use
+        required) or skip a call whose answer the ID token already holds (userinfo)."""
+        parts = urlsplit(self.issuer)
+        return bool(_COGNITO_ISSUER_HOST.match(parts.hostname or "")) or (
+            is_loopback_host(parts.hostname) and bool(_USER_POOL_ID_PATH.match(parts.path)))
 
     @classmethod
     def from_document(cls, document: dict[str, Any], settings: ProviderSettings) -> ProviderMetadata:
@@ -159,17 +165,20 @@ class Provider:
         """Until when a token verified with `keys` may be taken as verified."""
         return self._keys.trusted_until(keys)
 
-    def oauth_session(self, **kwargs: Any) -> OAuth2Session:
-        """A fresh Authlib client for one exchange: Authlib's session object keeps per-exchange state."""
-        session = OAuth2Session(
+    @contextmanager
+    def oauth_session(self, **kwargs: Any) -> Iterator[OAuth2Session]:
+        """A fresh Authlib client for one exchange (Authlib's session object keeps per-exchange state),
+        over the provider's one connection pool. It is not closed afterwards: closing a requests
+        Session closes its adapters, and this one's pool (the open connections to the IdP, with their
+        TLS sessions) is the provider's, shared by every exchange."""
+        yield self._mounted(OAuth2Session(
             client_id=self.settings.client_id,
             client_secret=self.settings.client_secret,
             token_endpoint_auth_method=self.settings.client_auth_method,
             code_challenge_method="S256",
             default_timeout=self.timeout,
             **kwargs,
-        )
-        return self._mounted(session)
+        ))
 
     def warm_up(self) -> None:
         """Fetch discovery and keys now (best effort) and drop the connections used.

@@ -86,5 +86,14 @@ def complete_sign_in(provider: Provider, pending: PendingSignIn, params: Mapping
         provider, id_token, nonce=pending.nonce, access_token=access_token if isinstance(access_token, str) else None
     )
     tokens = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=id_claims["exp"])
-    userinfo = fetch_userinfo(provider, tokens.access_token, expected_sub=id_claims["sub"])
+    userinfo = fetch_userinfo(provider, tokens.access_token, expected_sub=id_claims["sub"]) if _asks_userinfo(
+        provider.settings.userinfo, metadata.is_cognito) else {}
     return SignIn(provider.alias, User.from_claims(id_claims, userinfo), tokens, pending.return_to)
+
+
+def _asks_userinfo(policy: str, cognito: bool) -> bool:
+    """Whether the profile needs the userinfo endpoint. A Cognito pool's ID token carries every attribute
+    the app client may read, custom ones included, whatever the scopes (Cognito developer guide,
+    "Understanding the identity (ID) token"), and its userInfo answers a subset of them: under `auto`
+    the call, a round trip and a request against the pool's UserInfo quota, is skipped."""
+    return policy == "always" or (policy == "auto" and not cognito)

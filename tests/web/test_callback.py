@@ -18,6 +18,8 @@ from tests.support.cognito import (
     DOMAIN,
     ISSUER,
     REDIRECT_URI,
+    FakeCognito,
+    Pool,
     PoolUser,
 )
 
@@ -200,29 +202,59 @@ def test_an_invalid_id_token_gets_a_page_and_no_session(auth, client, idp, overr
     assert any(getattr(r, "fields", {}).get("reason") == "invalid_token" for r in caplog.records)
 
 
-def test_userinfo_completes_the_profile_with_cognito_string_booleans(auth, client, idp):
+@pytest.fixture
+def asking_userinfo(make_app, idp) -> AuthActions:
+    """A sign-in that asks Cognito's userinfo (OIDC_USERINFO=always): its answers, string booleans and all."""
+    return AuthActions(make_app(OIDC_USERINFO="always").test_client(), idp)
+
+
+def test_userinfo_completes_the_profile_with_cognito_string_booleans(asking_userinfo, idp):
     idp.id_token_overrides = {"email": None, "email_verified": None}
     idp.userinfo_overrides = {"email": "alice@corp.example.com", "email_verified": "false", "phone_number": "+1555"}
-    auth.sign_in()
-    me = client.get("/api/me").json
+    asking_userinfo.sign_in()
+    me = asking_userinfo.client.get("/api/me").json
     assert me["email"] == "alice@corp.example.com"
     assert me["email_verified"] is False
     authorization = next(c.request for c in idp.mock.calls if c.request.url == USERINFO_ENDPOINT).headers
     assert authorization["Authorization"].startswith("Bearer ")
 
 
-def test_userinfo_about_another_subject_is_ignored(auth, client, idp):
+def test_userinfo_about_another_subject_is_ignored(asking_userinfo, idp):
     idp.id_token_overrides = {"email": None}
     idp.userinfo_overrides = {"sub": "someone-else", "email": "mallory@example.com"}
-    auth.sign_in()
-    assert client.get("/api/me").json["email"] is None
+    asking_userinfo.sign_in()
+    assert any(c.request.url == USERINFO_ENDPOINT for c in idp.mock.calls)
+    assert asking_userinfo.client.get("/api/me").json["email"] is None
 
 
-def test_userinfo_failing_does_not_fail_the_sign_in(auth, client, idp):
+def test_userinfo_failing_does_not_fail_the_sign_in(asking_userinfo, idp):
     idp.mock.remove(responses.GET, USERINFO_ENDPOINT)
     idp.mock.add(responses.GET, USERINFO_ENDPOINT, status=500)
+    assert asking_userinfo.sign_in().status_code == 302
+    assert asking_userinfo.client.get("/api/me").json["email"] == ALICE.email
+
+
+def test_a_cognito_sign_in_does_not_ask_userinfo_by_default(auth, idp):
+    """Its ID token carries every attribute the client may read: the call would add nothing."""
     assert auth.sign_in().status_code == 302
-    assert client.get("/api/me").json["email"] == ALICE.email
+    assert not any(c.request.url == USERINFO_ENDPOINT for c in idp.mock.calls)
+
+
+def test_another_provider_is_asked_userinfo_by_default(make_app, idp, signing_key):
+    other = Pool(issuer="https://op.example.com/tenant", domain="https://op.example.com/tenant")
+    provider = FakeCognito(idp.mock, signing_key, other).install()
+    provider.document = {**provider.document, "token_endpoint_auth_methods_supported": ["client_secret_post"]}
+    auth = AuthActions(make_app(OIDC_DISCOVERY_URL=other.discovery_url).test_client(), provider)
+    assert auth.sign_in().status_code == 302
+    assert any(c.request.url == f"{other.domain}/oauth2/userInfo" for c in idp.mock.calls)
+
+
+def test_never_asks_userinfo_when_told_not_to(make_app, idp, signing_key):
+    other = Pool(issuer="https://op.example.com/tenant", domain="https://op.example.com/tenant")
+    provider = FakeCognito(idp.mock, signing_key, other).install()
+    auth = AuthActions(make_app(OIDC_DISCOVERY_URL=other.discovery_url, OIDC_USERINFO="never").test_client(), provider)
+    assert auth.sign_in().status_code == 302
+    assert not any(c.request.url == f"{other.domain}/oauth2/userInfo" for c in idp.mock.calls)
 
 
 def test_a_user_without_groups_has_none(auth, client):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import re
+from dataclasses import replace
 
 import pytest
 
 from flask_cognito_signin.sessions import StoreUnavailable
+from tests.conftest import AuthActions, install_clock
 
 
 def test_signed_out_the_page_offers_the_sign_in_button(client):
@@ -128,8 +128,10 @@ def test_answers_that_read_the_session_vary_on_cookie_and_others_do_not(auth, cl
     assert client.get("/api/me").headers.get_all("Vary") == ["Cookie"]
 
 
-def test_claims_only_userinfo_has_are_shown_and_marked_as_from_userinfo(auth, client, idp):
-    """A custom attribute Cognito returns from userinfo only (or a non-Cognito profile) is part of the profile."""
+def test_claims_only_userinfo_has_are_shown_and_marked_as_from_userinfo(make_app, idp):
+    """A claim only userinfo returns (a non-Cognito profile, or Cognito's with OIDC_USERINFO=always) is part of the profile."""
+    client = make_app(OIDC_USERINFO="always").test_client()
+    auth = AuthActions(client, idp)
     idp.userinfo_overrides = {"custom:tenant": "acme", "email": "someone-else@example.com"}
     auth.sign_in()
     me = client.get("/api/me").json
@@ -140,7 +142,11 @@ def test_claims_only_userinfo_has_are_shown_and_marked_as_from_userinfo(auth, cl
     assert "From userinfo" in page and "custom:tenant" in page and "acme" in page
 
 
-def test_userinfo_claims_survive_a_token_refresh(auth, client, idp, clock):
+def test_userinfo_claims_survive_a_token_refresh(make_app, idp):
+    app = make_app(OIDC_USERINFO="always")
+    client = app.test_client()
+    auth = AuthActions(client, idp)
+    clock = install_clock(app, idp)
     idp.userinfo_overrides = {"custom:tenant": "acme"}
     auth.sign_in()
     clock.advance(3600 - 30)
