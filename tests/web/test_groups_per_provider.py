@@ -7,15 +7,10 @@ from flask import Blueprint
 
 from flask_cognito_signin.authz import groups_required
 from tests.conftest import relative
-from tests.support.cognito import ALICE, FakeCognito, PoolUser
-from tests.web.test_providers import STAFF
+from tests.support.cognito import ALICE, PoolUser
+from tests.web.test_providers import STAFF, staff_idp  # noqa: F401 (the staff pool's fixture)
 
 MALLORY = PoolUser("mallory", "mallory@staff.example.com", True, ("admins",))  # "admins" in the other pool
-
-
-@pytest.fixture
-def staff_idp(idp, signing_key) -> FakeCognito:
-    return FakeCognito(idp.mock, signing_key, STAFF).install()
 
 
 @pytest.fixture
