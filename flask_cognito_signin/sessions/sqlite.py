@@ -44,6 +44,8 @@ class SQLiteStore(SessionStore):
         #: One connection per OS thread of this process (see _connection).
         self._connections: dict[int, sqlite3.Connection] = {}
         self._pid = os.getpid()
+        self._preparing = threading.Lock()
+        self._prepared = False
         self._next_purge = 0.0
         self._markers = ChangeMarkers(self.path.with_name(self.path.name + "-changes"))
         #: key -> (its marker when read, stored value, expires_at)
@@ -55,20 +57,41 @@ class SQLiteStore(SessionStore):
         connection would be opened (and the schema checked) on every request. Greenlets of one thread
         may share it: a statement runs in C, with no switch in the middle."""
         if self._pid != os.getpid():  # a forked worker: none of the parent's connections is ours
-            self._connections, self._pid = {}, os.getpid()
+            self._connections, self._pid, self._preparing = {}, os.getpid(), threading.Lock()
         connection = self._connections.get(threading.get_native_id())
         if connection is None:
-            # The store holds live access tokens: its folder and files are the owner's alone. SQLite
-            # gives its -wal and -shm files the database file's permissions.
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            self._markers.open()  # before any write, so that a committed write can always change its marker
-            connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.executescript(_SCHEMA)
-            self._connections[threading.get_native_id()] = connection
+            connection = self._connections[threading.get_native_id()] = self._open()
         return connection
+
+    def _open(self) -> sqlite3.Connection:
+        # The store holds live access tokens: its folder and files are the owner's alone. SQLite
+        # gives its -wal and -shm files the database file's permissions.
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        self._markers.open()  # before any write, so that a committed write can always change its marker
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        with self._preparing:
+            if not self._prepared:
+                self._prepare(connection)
+                self._prepared = True
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        """WAL mode and the schema, once per process. Both last in the file; switching to WAL takes its
+        lock without waiting (SQLite's busy timeout does not apply), so another process doing the same
+        at the same moment (gunicorn workers' first requests) is waited for here."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            try:
+                if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA)
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _marker_of(self, key: str) -> bytes:
         try:
