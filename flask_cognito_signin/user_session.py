@@ -90,7 +90,7 @@ class UserSession:
                 taken = self.store.take(key)
                 if taken is None or not _same_state(taken, state):
                     return None
-                del taken[_STARTED_AT]
+                taken.pop(_STARTED_AT, None)
                 return PendingSignIn.from_dict(taken)
         return None
 
