@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OP_DIR := tests/e2e/oidc_provider
 
-.PHONY: run test test-fast mutation bench bench-serving loadtest system-packages clean
+.PHONY: run test test-fast lock upgrade mutation bench bench-serving loadtest system-packages clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m scripts.run_local
@@ -41,13 +41,27 @@ loadtest: $(VENV)/.dev-installed
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
+# Both installs take the lock as it is: every package pinned, every file checked against its hash.
 $(VENV)/.runtime-installed: requirements.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime-installed
+
+# The lock, from pyproject.toml's ranges: requirements.txt is the example host as deployed (the
+# distribution's dependencies, its redis and aws extras, the host group), requirements-dev.txt that
+# plus the test tools, at the same versions. `make lock` keeps every pin that the ranges still
+# allow; `make upgrade` moves every package to the newest allowed, `make upgrade PACKAGE=flask` one.
+LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock" --extra redis --extra aws --group host
+lock: $(VENV)/.dev-installed
+	$(LOCK) $(UPGRADE) -o requirements.txt
+	$(LOCK) $(UPGRADE) --extra flask-login --group test --constraint requirements.txt -o requirements-dev.txt
+
+upgrade: UPGRADE = $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
+upgrade: lock
 
 system-packages:
 	scripts/system-packages.sh /usr/bin/chromium=chromium redis-server=redis-server node=nodejs npm=npm

@@ -6,19 +6,40 @@
 import json
 import multiprocessing
 import os
+import shlex
+import sys
 import time
 
 from gunicorn.glogging import Logger
 
 bind = os.environ.get("BIND", "0.0.0.0:8000")
+
+
+def _chosen_worker_class() -> str:
+    """The worker class gunicorn will run: `-k` on its command line, else in GUNICORN_CMD_ARGS, else
+    GUNICORN_WORKER_CLASS, else gevent.
+
+    gunicorn applies the first two over this file only after reading it, so the file reads them
+    the same way, with gunicorn's own parser: the monkey-patching below must follow the class that
+    really runs (`gunicorn -k sync` must not patch), not a guess from one variable.
+    """
+    from gunicorn.config import Config
+
+    parser = Config().parser()
+    chosen = os.environ.get("GUNICORN_WORKER_CLASS") or "gevent"
+    for args in (shlex.split(os.environ.get("GUNICORN_CMD_ARGS", "")), sys.argv[1:]):
+        chosen = parser.parse_known_args(args)[0].worker_class or chosen
+    return chosen
+
+
 # gevent workers, chosen by `make bench-serving` (the table is in the README): a sign-in or a
 # token refresh waits on the IdP for most of its time, and under gevent that wait holds neither
 # a process (sync) nor one of a few threads (gthread); authenticated requests cost no more.
-worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gevent")
+worker_class = _chosen_worker_class()
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
-# Only for GUNICORN_WORKER_CLASS=gthread (gunicorn turns sync into gthread when threads > 1).
+# Only for gthread (gunicorn turns sync into gthread when threads > 1).
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-if worker_class == "gevent":
+if "gevent" in worker_class.lower():  # gevent, or one of its variants: gevent_wsgi, gunicorn.workers.ggevent...
     # Before the app is loaded (preload_app): its locks and sockets must be gevent's from the start,
     # or a greenlet waiting on a lock that another greenlet holds across an IdP call blocks the worker.
     from gevent import monkey
@@ -36,7 +57,6 @@ forwarded_allow_ips = ""
 secure_scheme_headers = {}
 # No control socket: several instances on one host would fight over its single default path.
 control_socket_disable = True
-
 
 
 def when_ready(server):

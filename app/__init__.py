@@ -2,21 +2,20 @@
 
 This is the whole of what an app of your own needs (settings in app.config, then
 CognitoSignIn(app)), plus what this app opts in to on top: settings from the environment and
-`.env`, the session page, /admin, /api/me, health checks, strict headers on every page, orjson
-answers, JSON log lines and the cookie-parsing request class.
+`.env` (the config object of the top-level config.py), the session page, /admin, /api/me, health
+checks, strict headers on every page, orjson answers, JSON log lines and the cookie-parsing
+request class.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from dotenv import load_dotenv
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from config import Config
 from flask_cognito_signin import CognitoSignIn, ConfigError
 from flask_cognito_signin.state import signin_state
 
@@ -24,9 +23,6 @@ from . import events, web
 from .middleware import RequestIdsAndHeaders
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-#: The environment variables that are settings: the extension's names, and secrets a providers
-#: file names with client_secret_env (…_SECRET). Nothing else of the environment reaches app.config.
-_SETTING = re.compile(r"^(OIDC_|COGNITO_|SESSION_|APP_|API_|TOKEN_|TRUST)[A-Z0-9_]*$|^SECRET_KEY$|_SECRET$")
 
 
 def create_app(environ: Mapping[str, str] | None = None) -> Flask:
@@ -41,10 +37,7 @@ def create_app(environ: Mapping[str, str] | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
         instance_path=str(PROJECT_ROOT / "instance"),
     )
-    if environ is None:
-        load_dotenv(PROJECT_ROOT / ".env", override=False)
-        environ = os.environ
-    app.config.from_mapping({name: value for name, value in environ.items() if _SETTING.search(name)})
+    app.config.from_object(Config(environ))
     CognitoSignIn(app, settings_from="in .env or the environment; see .env.example")
     try:
         settings = signin_state(app).settings

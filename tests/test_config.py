@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from flask import Flask
 
+import config as host_config
 from flask_cognito_signin.settings import ConfigError, Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,11 +209,42 @@ def test_the_example_providers_file_is_valid(environ, tmp_path):
     assert [p.alias for p in s.providers] == ["cognito", "staff", "partners"]
 
 
-def test_the_example_env_file_names_every_setting():
-    """Every variable the settings module reads is documented in .env.example."""
+def names_in(text: str, pattern: str) -> set[str]:
     import re as regex
 
-    source = (ROOT / "flask_cognito_signin" / "settings.py").read_text()
-    read = set(regex.findall(r'"([A-Z][A-Z0-9_]{3,})"', source)) - {"DISCOVERY_SUFFIX"}
-    documented = set(regex.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), regex.M))
-    assert read - documented == set()
+    return set(regex.findall(pattern, text, regex.M))
+
+
+def test_the_host_config_and_the_example_env_file_name_every_setting_the_extension_reads():
+    """settings.py, the host's config.py and .env.example list the same settings; .env.example adds
+    only what gunicorn.conf.py, boto3 and `make run` read from the environment themselves."""
+    read = names_in((ROOT / "flask_cognito_signin" / "settings.py").read_text(), r'"([A-Z][A-Z0-9_]{3,})"')
+    read -= {"DISCOVERY_SUFFIX"}
+    documented = names_in((ROOT / ".env.example").read_text(), r"^#? ?([A-Z][A-Z0-9_]+)=")
+    served = names_in((ROOT / "gunicorn.conf.py").read_text(), r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"')
+    launcher = {"DEVIDP_CONFIG"}  # scripts/run_local.py
+    aws = {name for name in documented if name.startswith("AWS_")}  # boto3's own
+    assert set(host_config.SETTINGS) == read
+    assert documented - served - launcher - aws == read
+
+
+def test_the_host_config_takes_the_real_environment_over_the_env_file(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text("OIDC_CLIENT_ID=from-the-file\nOIDC_SCOPES=openid email\nUNRELATED=x\n")
+    monkeypatch.setattr(host_config, "ENV_FILE", env_file)
+    monkeypatch.setenv("OIDC_CLIENT_ID", "from-the-environment")
+    monkeypatch.setenv("STAFF_CLIENT_SECRET", "a providers file's secret")
+    monkeypatch.delenv("OIDC_SCOPES", raising=False)
+    monkeypatch.delenv("SESSION_MAX_AGE", raising=False)
+    app = Flask(__name__)
+    app.config.from_object(host_config.Config())
+    assert app.config["OIDC_CLIENT_ID"] == "from-the-environment"
+    assert app.config["OIDC_SCOPES"] == "openid email"
+    assert app.config["STAFF_CLIENT_SECRET"] == "a providers file's secret"
+    assert app.config["SESSION_MAX_AGE"] is None  # unset: the extension's default
+    assert "UNRELATED" not in app.config and "PATH" not in app.config
+
+
+def test_a_given_mapping_is_read_alone():
+    config = host_config.Config({"OIDC_CLIENT_ID": "given", "HOME": "/root"})
+    assert config.OIDC_CLIENT_ID == "given" and config.SECRET_KEY is None and not hasattr(config, "HOME")

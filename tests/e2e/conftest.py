@@ -7,6 +7,9 @@ tests; screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from scripts.processes import free_port, start, stop, wait_for_port
-from tests.support.tools import require_tool
+from tests.support.installs import copy_checkout, outside_env
+from tests.support.tools import missing, require_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -199,3 +203,60 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+#: The fixed ports of `make run` with the emulator (scripts/run_local.py and devidp/pool.toml).
+MAKE_RUN_PORTS = {5000: "the app", 9229: "the emulator's issuer", 9230: "the emulator's hosted UI"}
+
+
+@dataclass
+class MadeByMakeRun:
+    """`make run` in a fresh copy of the checkout: the app (`rp`), the emulator's hosted UI, and the venv it made."""
+
+    checkout: Path
+    rp: Server
+    emulator_url: str
+
+    @property
+    def python(self) -> Path:
+        return self.checkout / ".venv" / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def made_by_make_run(tmp_path_factory) -> Iterator[MadeByMakeRun]:
+    """`make run` as a new user types it, in a copy of the checkout with no venv: it makes its own from
+    requirements.txt, starts the emulator and the app, and serves until stopped like Ctrl-C stops it."""
+    busy = [f"{port} ({what})" for port, what in MAKE_RUN_PORTS.items() if not _port_is_free(port)]
+    if busy:
+        missing(f"make run needs ports {', '.join(busy)}: stop what serves there (a `make run` of yours?)")
+    make = require_tool("make", "apt-get install make")
+    work = tmp_path_factory.mktemp("make-run")
+    checkout = copy_checkout(work / "checkout")
+    log = work / "make-run.log"
+    with log.open("ab") as output:
+        process = subprocess.Popen([make, "run"], cwd=checkout, env=outside_env(), stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        try:  # the first run installs the runtime lock into .venv before anything listens
+            wait_for_port(5000, timeout=600, process=process)
+        except RuntimeError as error:
+            raise RuntimeError(f"{error}\n--- make run ---\n{log.read_text()[-5000:]}") from None
+        yield MadeByMakeRun(checkout, Server("http://localhost:5000", process, log), "http://127.0.0.1:9230")
+    finally:
+        _interrupt_group(process)
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def _interrupt_group(process: subprocess.Popen) -> None:
+    """Ctrl-C as a terminal sends it: to make and everything it started; killed if still there after 20 s."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

@@ -18,14 +18,18 @@ def sign_in_at_the_hosted_ui(page, username: str = DEMO_USER, password: str = DE
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
-    emulator, rp = emulator_and_rp
+def sign_in_see_the_session_and_sign_out(page, emulator_url: str, rp) -> None:
+    """The whole journey of a person, from the session page's button to signed out at the emulator too.
+
+    `emulator_url` is the hosted UI's origin; `rp` the app's server (its `url`, its `log_text()`).
+    tests/e2e/test_make_run.py takes the same journey on the servers `make run` starts.
+    """
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
 
     page.goto(rp.url + "/")
     page.get_by_role("main").get_by_role("link", name="Sign in with Cognito").click()
-    page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
+    page.wait_for_url(re.compile(re.escape(emulator_url) + r"/login\?"))
     sign_in_at_the_hosted_ui(page)
 
     page.wait_for_url(rp.url + "/")
@@ -41,7 +45,7 @@ def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(rp.url + "/")
     expect(page.get_by_text("You are not signed in")).to_be_visible()
-    assert any(url.startswith(f"{emulator.url}/logout?client_id=") for url in requested)
+    assert any(url.startswith(f"{emulator_url}/logout?client_id=") for url in requested)
 
     callback = next(url for url in requested if "/oauth/v2/callback?" in url)
     code = re.search(r"[?&]code=([^&]+)", callback).group(1)
@@ -51,8 +55,13 @@ def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
 
     # The emulator's hosted-UI session ended too: signing in again asks for the password.
     page.get_by_role("main").get_by_role("link", name="Sign in with Cognito").click()
-    page.wait_for_url(re.compile(re.escape(emulator.url) + r"/login\?"))
+    page.wait_for_url(re.compile(re.escape(emulator_url) + r"/login\?"))
     expect(page.get_by_label("Password")).to_be_visible()
+
+
+def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
+    emulator, rp = emulator_and_rp
+    sign_in_see_the_session_and_sign_out(page, emulator.url, rp)
 
 
 def test_a_wrong_password_stays_on_the_login_page(page, emulator_and_rp):

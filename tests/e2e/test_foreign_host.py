@@ -11,11 +11,7 @@ the shop's own 404 page and Content-Security-Policy stay the shop's.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +20,8 @@ import pytest
 from playwright.sync_api import expect
 
 from scripts.processes import free_port, stop, wait_for_port
-from tests.e2e.conftest import ROOT, screenshot
-from tests.support.tools import missing
+from tests.e2e.conftest import screenshot
+from tests.support.installs import copy_checkout, fresh_venv, readme_block, run, serve
 
 pytestmark = pytest.mark.e2e
 
@@ -39,32 +35,6 @@ PACKAGES = ("flask_cognito_signin", "devidp")
 SHOPPER, SHOPPER_PASSWORD = "shopper", "Shopper-Pass-1"
 POOL_ID = "us-east-1_ShopPool1"
 CLIENT_ID, CLIENT_SECRET = "shopclient0000000000000001", "shop-client-secret-" + "0" * 33
-#: What a source checkout holds; build output, caches and a developer's .env are not copied.
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "dist", "*.egg-info", "__pycache__",
-                                    "instance", "test-artifacts", ".pytest_cache", "htmlcov", ".coverage*", ".env")
-
-
-def readme_block(name: str) -> str:
-    """The code block of README.md between `<!-- name -->` and `<!-- /name -->`."""
-    text = (ROOT / "README.md").read_text()
-    found = re.search(rf"<!-- {re.escape(name)} -->\s*```\w*\n(.*?)```\s*<!-- /{re.escape(name)} -->", text, re.S)
-    assert found, f"README.md has no code block between <!-- {name} --> and <!-- /{name} -->"
-    return found.group(1)
-
-
-def outside_env(**settings: str) -> dict[str, str]:
-    """This process's environment minus what would point Python or pytest back at the checkout or its plugins."""
-    env = {name: value for name, value in os.environ.items()
-           if name not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV") and not name.startswith(("PYTEST_", "COV_CORE_"))}
-    return {**env, **settings}
-
-
-def run(command: list[str | Path], cwd: Path, what: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(part) for part in command], cwd=cwd, env=outside_env(), capture_output=True,
-                            text=True, timeout=timeout)
-    if result.returncode != 0:
-        pytest.fail(f"{what} failed ({result.returncode}):\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return result
 
 
 @dataclass
@@ -84,14 +54,9 @@ def installed(tmp_path_factory) -> Installed:
     pip's cache is used as usual, so only the first run downloads the dependencies.
     """
     work = tmp_path_factory.mktemp("foreign-host")
-    source = work / "checkout"
-    shutil.copytree(ROOT, source, ignore=NOT_SOURCE)
+    source = copy_checkout(work / "checkout")
     venv = work / "venv"
-    made = subprocess.run([sys.executable, "-m", "venv", str(venv)], capture_output=True, text=True)
-    if made.returncode != 0:
-        missing(f"python -m venv cannot make a virtual environment: apt-get install python3-venv "
-                f"({made.stderr[-300:]})")
-    python = venv / "bin" / "python"
+    python = fresh_venv(venv)
     run([python, "-m", "pip", "install", "--quiet", source, "pytest"], work, "pip install of the checkout")
     folder = work / "shop"
     folder.mkdir()
@@ -120,20 +85,6 @@ def test_the_installed_packages_hold_every_file_of_the_checkout(installed):
 class Running:
     shop_url: str
     login_url: re.Pattern[str]  # the emulator's hosted-UI sign-in page
-
-
-def serve(command: list[str | Path], cwd: Path, port: int, log: Path, **settings: str) -> subprocess.Popen:
-    """A server started in `cwd`, not in the checkout as scripts.processes.start does: `-m` puts the
-    working directory first on sys.path, and the installed packages are what is under test."""
-    with log.open("ab") as output:
-        process = subprocess.Popen([str(part) for part in command], cwd=cwd, env=outside_env(**settings),
-                                   stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_for_port(port, timeout=60, process=process)
-    except RuntimeError as error:
-        stop(process)
-        raise RuntimeError(f"{error}\n--- {log.name} ---\n{log.read_text()}") from None
-    return process
 
 
 def pool_toml(shop_url: str) -> str:
