@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from authlib.integrations.base_client import OAuthError
@@ -23,11 +23,12 @@ from .tokens import scopes_of, unverified_claims
 
 @dataclass(frozen=True)
 class TokenSet:
-    """The tokens of one session. Kept server-side only."""
+    """The tokens of one session. Kept server-side only, and out of repr() and str(): a host that logs
+    one (or an AuthRecord, a SignIn holding one) writes when it expires, never a token."""
 
-    access_token: str
-    id_token: str | None
-    refresh_token: str | None
+    access_token: str = field(repr=False)
+    id_token: str | None = field(repr=False)
+    refresh_token: str | None = field(repr=False)
     #: When the access token expires (epoch seconds).
     expires_at: float
     scope: str | None = None
