@@ -1,4 +1,4 @@
-"""The helpers app developers use: current_user, login_required, groups_required, scopes_required, on pages and on the API."""
+"""The helpers app developers use (current_user, login_required, groups_required, scopes_required), on pages and the API."""
 
 from __future__ import annotations
 
