@@ -1,15 +1,18 @@
-"""Who is making this request, and the one-line guards for views: login_required, groups_required.
+"""Who is making this request, and the one-line guards for views: login_required, groups_required, scopes_required.
 
 A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
 under the API prefix (/api/ by default), by an `Authorization: Bearer <access token>` header validated locally against
-the provider's keys. Guards answer the way the caller can use: pages redirect to sign-in and back, API
-views answer 401/403 JSON with an RFC 6750 `WWW-Authenticate` challenge.
+the provider's keys. The caller is a person (User) or, with a client_credentials token, a machine
+(Client): every guard is for people only unless the view says `clients=True`. Guards answer the
+way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
+an RFC 6750 `WWW-Authenticate` challenge.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -50,11 +53,13 @@ ANONYMOUS = AnonymousUser()
 
 @dataclass(frozen=True)
 class BearerIdentity:
-    """A request authenticated by an access token: who it speaks for, when the token expires, who issued it."""
+    """A request authenticated by an access token: who it speaks for, when the token expires, who issued
+    it, and the scopes it grants."""
 
     user: User | Client
     expires_at: int
     provider: str
+    scopes: frozenset[str]
 
 
 def is_api_request() -> bool:
@@ -80,11 +85,13 @@ current_user: User | Client | AnonymousUser = LocalProxy(_load_current_user)  # 
 _DESCRIPTION_CHARACTERS = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
 
 
-def bearer_challenge(error: str | None = None, description: str | None = None, status: int = 401) -> Response:
+def bearer_challenge(error: str | None = None, description: str | None = None, status: int = 401, *,
+                     scopes: frozenset[str] | tuple[str, ...] = ()) -> Response:
     """An RFC 6750 answer: 401 (or 403 for insufficient_scope) with its WWW-Authenticate header.
 
     Callers pass descriptions chosen by the code (TokenFault), never text from the request;
-    other characters are dropped all the same, so the header is always well-formed.
+    other characters are dropped all the same, so the header is always well-formed. `scopes`
+    (the code's, checked by scopes_required) are those the resource needs (RFC 6750 3).
     """
     params = ['realm="api"']
     if error:  # RFC 6750 3.1: a request without credentials gets no error details in the challenge
@@ -92,6 +99,8 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
     if error and description:
         safe = "".join(character for character in description if character in _DESCRIPTION_CHARACTERS)
         params.append(f'error_description="{safe}"')
+    if error and scopes:
+        params.append(f'scope="{" ".join(sorted(scopes))}"')
     response = json_error(status, error or "unauthorized", description or "Sign in or send a bearer token.")
     response.headers["WWW-Authenticate"] = "Bearer " + ", ".join(params)
     return response
@@ -140,7 +149,6 @@ def _authenticate_bearer(header: str, state: SignInState) -> Response | None:
     token = token.strip()
     if scheme.lower() != "bearer" or not token:
         return bearer_challenge("invalid_request", "Authorization must be: Bearer <access token>", 400)
-    settings = state.settings
     providers = state.providers.values()
     provider = next((p for p in providers if p.validated_access_tokens.get(token, p.clock()) is not None), None)
     if provider is None:  # a token not seen before: its (unverified) issuer says whose keys to check it with
@@ -153,19 +161,19 @@ def _authenticate_bearer(header: str, state: SignInState) -> Response | None:
         validated = validate_access_token(
             provider,
             token,
-            allowed_client_ids=settings.api_client_ids,
-            required_scopes=settings.api_required_scopes,
-            audiences=settings.api_audience,
+            allowed_client_ids=provider.settings.api_client_ids,  # the issuer's own clients only
+            required_scopes=state.settings.api_required_scopes,
+            audiences=provider.settings.api_audience,
         )
     except InsufficientScope as error:  # the scopes named come from API_REQUIRED_SCOPES, not from the token
         log_event("bearer_refused", reason=error.code, detail=error.detail)
-        return bearer_challenge("insufficient_scope", error.detail, 403)
+        return bearer_challenge("insufficient_scope", error.detail, 403, scopes=error.scopes)
     except InvalidToken as error:
         return _token_refused(error)
     except OIDCError as error:  # the keys could not be fetched: the provider is down
         log_event("bearer_unverifiable", logging.WARNING, reason=error.code, detail=error.detail)
         return json_error(503, error.code, error.message)
-    g.bearer = BearerIdentity(validated.user, int(validated.claims["exp"]), provider.alias)
+    g.bearer = BearerIdentity(validated.user, int(validated.claims["exp"]), provider.alias, validated.scopes)
     g.current_user = validated.user
     return None
 
@@ -194,26 +202,48 @@ def unauthenticated_answer() -> Response:
     return bearer_challenge() if is_api_request() else sign_in_redirect()
 
 
-def _forbidden(message: str) -> Response:
+def _forbidden(error: str, message: str) -> Response:
     if is_api_request():
-        return json_error(403, "forbidden", message)
+        return json_error(403, error, message)
     abort(403, description=message)
 
 
-def login_required(view: View) -> View:
-    """Only for signed-in users: pages send others to sign in (and back), the API answers 401."""
+#: What a caller who is a machine hears on a view for people.
+_PEOPLE_ONLY = "This is for a signed-in person: a machine client's token (client_credentials) is not accepted here."
 
-    @functools.wraps(view)
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if not _load_current_user().is_authenticated:
-            return unauthenticated_answer()
-        return view(*args, **kwargs)
 
-    return guarded  # type: ignore[return-value]
+def caller_refused(clients: bool) -> Response | None:
+    """Why this caller may not pass a guard (nobody signed in; a machine where `clients` is false), or None."""
+    user = _load_current_user()
+    if not user.is_authenticated:
+        return unauthenticated_answer()
+    if user.is_client and not clients:  # authenticated, but not who the view is for: 403, not 401
+        log_event("client_refused", client_id=user.sub, path=request.path)
+        return _forbidden("person_required", _PEOPLE_ONLY)
+    return None
+
+
+def login_required(view: View | None = None, *, clients: bool = False) -> Any:
+    """Only for a signed-in person: pages send others to sign in (and back), the API answers 401,
+    and a machine client (a client_credentials token) gets 403 unless the view lets it in.
+
+        @login_required                  # people
+        @login_required(clients=True)    # people, and machine clients too
+    """
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            refusal = caller_refused(clients)
+            return view(*args, **kwargs) if refusal is None else refusal
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate if view is None else decorate(view)
 
 
 def groups_required(*groups: str, provider: str | None = None) -> Callable[[View], View]:
-    """Only for signed-in members of every one of `groups`; others get 403.
+    """Only for signed-in people who are members of every one of `groups`; others get 403.
 
     A group is a provider's: "admins" at one identity provider says nothing about "admins" at
     another. The check counts the groups of one provider only: `provider` (an alias), by
@@ -225,16 +255,72 @@ def groups_required(*groups: str, provider: str | None = None) -> Callable[[View
         @functools.wraps(view)
         @login_required
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            wanted = provider or next(iter(signin_state().providers))
-            held = current_user.groups if _current_provider() == wanted else ()
+            held = current_user.groups if _current_provider() == _provider_alias(provider) else ()
             missing = [group for group in groups if group not in held]
             if missing:
-                return _forbidden(f"This needs membership of the group(s): {', '.join(missing)}.")
+                return _forbidden("forbidden", f"This needs membership of the group(s): {', '.join(missing)}.")
             return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+#: RFC 6749 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), which a challenge may quote as it is.
+_SCOPE_TOKEN = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
+
+
+def scopes_required(*scopes: str, clients: bool = False, provider: str | None = None) -> Callable[[View], View]:
+    """Only for callers whose access token grants every one of `scopes`; others get 403 `insufficient_scope`.
+
+    Scopes are the access token's `scope` claim; Cognito writes a resource server's custom
+    scopes `resource-server/scope` (e.g. "orders/read"). A bearer token's scopes are its own. A
+    person signed in by the session cookie presents no token: the session's access token counts,
+    that is the scopes the sign-in was granted (OIDC_SCOPES, as far as the app client allows).
+    Like a group, a scope is one provider's: `provider` (an alias), by default the first. Machine
+    clients pass only with `clients=True`. The API answers with RFC 6750's challenge naming the
+    scopes (`WWW-Authenticate: Bearer error="insufficient_scope", scope="…"`); pages answer 403.
+    """
+    if not scopes or not all(isinstance(scope, str) and _SCOPE_TOKEN.fullmatch(scope) for scope in scopes):
+        raise ValueError(f"scopes_required{scopes!r}: name one or more scopes, each without spaces or quotes")
+    needed = frozenset(scopes)
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            refusal = caller_refused(clients)
+            if refusal is not None:
+                return refusal
+            held = granted_scopes() if _current_provider() == _provider_alias(provider) else frozenset()
+            if not needed <= held:
+                return _insufficient_scope(needed, needed - held)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
+def _insufficient_scope(needed: frozenset[str], missing: frozenset[str]) -> Response:
+    message = f"This needs the scope(s): {' '.join(sorted(missing))}."
+    log_event("scope_refused", missing=" ".join(sorted(missing)), path=request.path)
+    if is_api_request():
+        return bearer_challenge("insufficient_scope", message, 403, scopes=needed)
+    abort(403, description=message)
+
+
+def granted_scopes() -> frozenset[str]:
+    """The scopes of the access token behind this request: the bearer token's, else the session's."""
+    bearer = g.get("bearer")
+    if bearer:
+        return bearer.scopes
+    tokens = current_user_session().tokens
+    return tokens.granted_scopes if tokens else frozenset()
+
+
+def _provider_alias(alias: str | None) -> str:
+    """The provider a guard's groups or scopes belong to: the one named, else the first configured."""
+    return alias or next(iter(signin_state().providers))
 
 
 def _current_provider() -> str | None:

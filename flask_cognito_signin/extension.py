@@ -3,8 +3,8 @@
 It reads and validates its settings from `app.config` and keeps what it builds in
 `app.extensions["cognito_signin"]`. It takes over only what sign-in needs: the session
 interface (server-side; `flask.session` still works as a dict), its blueprint, error
-handlers for its own exceptions, a before-request hook that identifies the caller, the
-template helpers `current_user` and `csrf_token`, and the `flask cognito` / `flask oidc`
+handlers for its own exceptions, before-request hooks that identify the caller and ask the
+API's cookie-authenticated writes for the CSRF token, the template helpers `current_user` and `csrf_token`, and the `flask cognito` / `flask oidc`
 commands. The host's routes, error handlers, JSON provider, request class and headers are
 left alone.
 """
@@ -77,6 +77,7 @@ class CognitoSignIn:
         app.register_blueprint(auth.bp, url_prefix=settings.url_prefix or None)
         errors.init_app(app)
         app.before_request(identify_request)
+        app.before_request(csrf.protect_api_writes)
         app.context_processor(_template_helpers)
 
 

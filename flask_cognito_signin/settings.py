@@ -71,6 +71,11 @@ class ProviderSettings:
     cognito_domain: str | None
     logout_style: str
     userinfo: str
+    #: App clients of this provider whose access tokens the API accepts as bearer tokens: a client
+    #: ID is the provider's name, so another provider's token naming it passes for nobody.
+    api_client_ids: frozenset[str]
+    #: Names this API answers to in the `aud` of this provider's access tokens; RFC 9068 tokens need one.
+    api_audience: frozenset[str]
 
     @property
     def issuer(self) -> str:
@@ -92,12 +97,8 @@ class Settings:
     session_max_age: int
     #: Refresh the tokens when the access token expires within this many seconds.
     token_refresh_margin: int
-    #: App clients whose access tokens /api/* accepts as bearer tokens.
-    api_client_ids: frozenset[str]
-    #: Scopes a bearer token must hold for /api/*.
+    #: Scopes every bearer token must hold for /api/* (per-view scopes: `scopes_required`).
     api_required_scopes: frozenset[str]
-    #: Names this API answers to in a bearer token's `aud`; RFC 9068 (`at+jwt`) tokens need one.
-    api_audience: frozenset[str]
     #: How many proxies (load balancer, CDN) stand in front and set X-Forwarded-*; 0 trusts none.
     trusted_proxy_count: int
     #: Whether those proxies set X-Forwarded-Host (an ALB does not: a client's would pass through).
@@ -153,9 +154,7 @@ class Settings:
             session_idle_timeout=reader.duration("SESSION_IDLE_TIMEOUT", "8h"),
             session_max_age=reader.duration("SESSION_MAX_AGE", "24h"),
             token_refresh_margin=reader.duration("TOKEN_REFRESH_MARGIN", "60s", allow_zero=True),
-            api_client_ids=frozenset(reader.words("API_CLIENT_IDS") or [p.client_id for p in providers]),
             api_required_scopes=frozenset(reader.words("API_REQUIRED_SCOPES")),
-            api_audience=frozenset(reader.words("API_AUDIENCE")),
             trusted_proxy_count=reader.count("TRUSTED_PROXY_COUNT"),
             trust_forwarded_host=reader.flag("TRUST_FORWARDED_HOST"),
             url_prefix=reader.path_prefix("url_prefix", url_prefix),
@@ -178,7 +177,11 @@ _FILE_KEYS = {
     "COGNITO_DOMAIN": "cognito_domain",
     "OIDC_LOGOUT_STYLE": "logout_style",
     "OIDC_USERINFO": "userinfo",
+    "API_CLIENT_IDS": "api_client_ids",
+    "API_AUDIENCE": "api_audience",
 }
+#: Settings of the API (bearer tokens) rather than of signing in: on their own they make no provider.
+_API_KEYS = ("API_CLIENT_IDS", "API_AUDIENCE")
 _FILE_ONLY_KEYS = {"label", "client_secret_env"}
 _ALIAS = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
@@ -187,8 +190,13 @@ def _read_providers(environ: Mapping[str, str], reader: _Reader) -> tuple[Provid
     """The provider of the OIDC_* variables (alias "cognito"), then those of OIDC_PROVIDERS_FILE."""
     providers: list[ProviderSettings] = []
     file_name = reader.get("OIDC_PROVIDERS_FILE")
-    if not file_name or any(reader.get(name) for name in _FILE_KEYS):
+    if not file_name or any(reader.get(name) for name in _FILE_KEYS if name not in _API_KEYS):
         providers.append(_read_provider(reader, "cognito", "Cognito"))
+    else:
+        for name in _API_KEYS:
+            if reader.get(name):
+                reader.problem(f"{name} is for the provider of the OIDC_* settings, and there is none: set "
+                               f"{_FILE_KEYS[name]} in the tables of OIDC_PROVIDERS_FILE instead.")
     if file_name:
         providers += _read_providers_file(Path(file_name), environ, reader)
     aliases = [provider.alias for provider in providers]
@@ -235,11 +243,13 @@ def _text(value: object) -> str:
 
 
 def _read_provider(reader: _Reader, alias: str, label: str) -> ProviderSettings:
+    discovery_url = reader.discovery_url()
+    client_id = reader.required("OIDC_CLIENT_ID", "the app client ID from the Cognito console")
     return ProviderSettings(
         alias=alias,
         label=label,
-        discovery_url=reader.discovery_url(),
-        client_id=reader.required("OIDC_CLIENT_ID", "the app client ID from the Cognito console"),
+        discovery_url=discovery_url,
+        client_id=client_id,
         client_secret=reader.required(
             "OIDC_CLIENT_SECRET", "the app client's generated client secret from the Cognito console"
         ),
@@ -248,6 +258,8 @@ def _read_provider(reader: _Reader, alias: str, label: str) -> ProviderSettings:
         cognito_domain=reader.cognito_domain(),
         logout_style=reader.choice("OIDC_LOGOUT_STYLE", LOGOUT_STYLES),
         userinfo=reader.choice("OIDC_USERINFO", USERINFO_POLICIES),
+        api_client_ids=frozenset(reader.words("API_CLIENT_IDS") or [client_id]),
+        api_audience=frozenset(reader.words("API_AUDIENCE")),
     )
 
 

@@ -1,4 +1,4 @@
-"""The helpers app developers use: current_user, login_required, groups_required, on pages and on the API."""
+"""The helpers app developers use (current_user, login_required, groups_required, scopes_required), on pages and the API."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ import time
 import pytest
 from flask import Blueprint, jsonify
 
-from flask_cognito_signin.authz import current_user, groups_required, login_required
+from flask_cognito_signin import current_user, groups_required, login_required, scopes_required
 from tests.conftest import AuthActions, relative
 from tests.support.cognito import ALICE, PoolUser, sign
 
 BOB = PoolUser("bob", "bob@example.com", False, ("readers",))
 
 
-@pytest.fixture
-def app(make_app):
+def with_examples(app):
     """The app plus a few views written the way the README shows."""
-    app = make_app()
     examples = Blueprint("examples", __name__)
 
     @examples.get("/reports")
@@ -34,12 +32,27 @@ def app(make_app):
     def whoami():
         return jsonify(authenticated=current_user.is_authenticated, username=current_user.username)
 
+    @examples.get("/api/orders")
+    @scopes_required("orders/read")
+    def api_orders():
+        return jsonify(username=current_user.username)
+
+    @examples.get("/orders")
+    @scopes_required("orders/read", "orders/write")
+    def orders_page():
+        return f"orders for {current_user.username}"
+
     app.register_blueprint(examples)
     return app
 
 
-def bearer(idp, user):
-    claims = idp.access_token_claims(user, "openid", int(time.time()), "origin")
+@pytest.fixture
+def app(make_app):
+    return with_examples(make_app())
+
+
+def bearer(idp, user, scope: str = "openid"):
+    claims = idp.access_token_claims(user, scope, int(time.time()), "origin")
     return {"Authorization": f"Bearer {sign(claims, idp.key)}"}
 
 
@@ -85,3 +98,50 @@ def test_groups_required_on_the_api_with_a_session_or_a_bearer_token(auth, clien
     assert forbidden.status_code == 403 and forbidden.json["error"] == "forbidden"
     auth.sign_in()
     assert client.get("/api/admin-stats").status_code == 200
+
+
+# Scopes: the access token's `scope`, a bearer token's own or the session's -------------------------
+
+
+def test_a_bearer_token_needs_the_views_scope(client, idp):
+    refused = client.get("/api/orders", headers=bearer(idp, ALICE, "openid email"))
+    assert refused.status_code == 403 and refused.json["error"] == "insufficient_scope"
+    assert refused.headers["WWW-Authenticate"] == ('Bearer realm="api", error="insufficient_scope", '
+                                                   'error_description="This needs the scope(s): orders/read.", '
+                                                   'scope="orders/read"')
+    allowed = client.get("/api/orders", headers=bearer(idp, ALICE, "openid orders/read"))
+    assert allowed.status_code == 200 and allowed.json == {"username": "alice"}
+
+
+def test_no_credentials_on_a_scoped_view_get_the_bare_challenge(client):
+    response = client.get("/api/orders")
+    assert response.status_code == 401 and response.headers["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_a_session_has_the_scopes_its_sign_in_was_granted(make_app, idp):
+    """A person signed in by the cookie presents no token: the session's access token's scope counts."""
+    plain = AuthActions(with_examples(make_app()).test_client(), idp)
+    plain.sign_in()
+    refused = plain.client.get("/api/orders")
+    assert refused.status_code == 403 and 'scope="orders/read"' in refused.headers["WWW-Authenticate"]
+    granted = AuthActions(with_examples(make_app(OIDC_SCOPES="openid email orders/read")).test_client(), idp)
+    granted.sign_in()
+    assert granted.client.get("/api/orders").json == {"username": "alice"}
+
+
+def test_a_page_needs_every_scope_and_answers_403_without_them(make_app, idp):
+    client = with_examples(make_app(OIDC_SCOPES="openid orders/read")).test_client()
+    assert client.get("/orders").headers["Location"] == "/login?next=%2Forders"
+    AuthActions(client, idp).sign_in()
+    page = client.get("/orders")
+    assert page.status_code == 403 and "orders/write" in page.get_data(as_text=True)
+    both = with_examples(make_app(OIDC_SCOPES="openid orders/read orders/write")).test_client()
+    AuthActions(both, idp).sign_in()
+    assert both.get("/orders").get_data(as_text=True) == "orders for alice"
+
+
+@pytest.mark.parametrize("scopes", [pytest.param((), id="none"), pytest.param(("orders read",), id="space"),
+                                    pytest.param(('orders"read',), id="quote"), pytest.param(("",), id="empty")])
+def test_a_scope_that_is_no_scope_token_is_refused_when_the_view_is_written(scopes):
+    with pytest.raises(ValueError):
+        scopes_required(*scopes)

@@ -40,9 +40,15 @@ def test_defaults(environ, tmp_path):
 
 
 def test_api_audience_is_a_list_and_empty_by_default(environ, tmp_path):
-    assert settings(environ, tmp_path).api_audience == frozenset()
+    assert settings(environ, tmp_path).provider.api_audience == frozenset()
     s = settings(environ, tmp_path, API_AUDIENCE="https://api.example.com, urn:orders  urn:billing")
-    assert s.api_audience == {"https://api.example.com", "urn:orders", "urn:billing"}
+    assert s.provider.api_audience == {"https://api.example.com", "urn:orders", "urn:billing"}
+
+
+def test_api_client_ids_default_to_the_app_client(environ, tmp_path):
+    assert settings(environ, tmp_path).provider.api_client_ids == {environ["OIDC_CLIENT_ID"]}
+    s = settings(environ, tmp_path, API_CLIENT_IDS="machine-a, machine-b")
+    assert s.provider.api_client_ids == {"machine-a", "machine-b"}
 
 
 def test_the_discovery_url_is_derived_from_region_and_pool(environ, tmp_path):
@@ -161,7 +167,33 @@ def test_a_providers_file_adds_providers_after_the_env_one(environ, tmp_path):
     assert staff.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Staff1"
     assert partners.label == "Partners" and partners.scopes == ("openid", "email")
     assert partners.client_auth_method == "client_secret_basic" and partners.logout_style == "oidc"
-    assert s.api_client_ids == {environ["OIDC_CLIENT_ID"], "staffclient", "partnerclient"}
+    assert [p.api_client_ids for p in s.providers] == [{environ["OIDC_CLIENT_ID"]}, {"staffclient"}, {"partnerclient"}]
+
+
+def test_api_client_ids_and_audience_are_each_providers_own(environ, tmp_path):
+    """API_CLIENT_IDS and API_AUDIENCE are the OIDC_* provider's; a file's provider has its own, or its client only."""
+    path = tmp_path / "providers.toml"
+    path.write_text(PROVIDERS_TOML.replace('client_id = "partnerclient"\n', 'client_id = "partnerclient"\n'
+                                           'api_client_ids = ["partnerclient", "partner-machine"]\n'
+                                           'api_audience = "urn:orders"\n'))
+    s = settings(environ, tmp_path, OIDC_PROVIDERS_FILE=str(path), STAFF_CLIENT_SECRET="staff-secret",
+                 API_CLIENT_IDS=f"{environ['OIDC_CLIENT_ID']} cognito-machine", API_AUDIENCE="urn:cognito-api")
+    cognito, staff, partners = s.providers
+    assert cognito.api_client_ids == {environ["OIDC_CLIENT_ID"], "cognito-machine"}
+    assert cognito.api_audience == {"urn:cognito-api"}
+    assert (staff.api_client_ids, staff.api_audience) == ({"staffclient"}, frozenset())
+    assert (partners.api_client_ids, partners.api_audience) == ({"partnerclient", "partner-machine"}, {"urn:orders"})
+
+
+@pytest.mark.parametrize("name, key", [("API_CLIENT_IDS", "api_client_ids"), ("API_AUDIENCE", "api_audience")])
+def test_api_settings_without_an_oidc_provider_name_the_file_key(environ, tmp_path, name, key):
+    path = tmp_path / "providers.toml"
+    path.write_text(PROVIDERS_TOML)
+    without_env_provider = {k: v for k, v in environ.items() if not k.startswith("OIDC_")}
+    found = problems(without_env_provider, tmp_path, OIDC_PROVIDERS_FILE=str(path), STAFF_CLIENT_SECRET="s",
+                     **{name: "some-value"})
+    assert found == [f"{name} is for the provider of the OIDC_* settings, and there is none: set {key} in the "
+                     "tables of OIDC_PROVIDERS_FILE instead."]
 
 
 def test_a_providers_file_alone_is_enough(environ, tmp_path):

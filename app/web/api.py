@@ -1,4 +1,7 @@
-"""JSON API for scripts and front-ends: a session cookie or an `Authorization: Bearer` access token."""
+"""JSON API for scripts and front-ends: a session cookie or an `Authorization: Bearer` access token.
+
+/api/me answers people and machine clients (client_credentials tokens) alike, and says which.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 
 @bp.get("/me")
-@login_required
+@login_required(clients=True)
 def me() -> dict[str, Any]:
     user = current_user._get_current_object()
     bearer = g.get("bearer")

@@ -131,12 +131,16 @@ class InvalidToken(OIDCError):
 
 
 class InsufficientScope(OIDCError):
-    """A valid access token without a scope the API requires."""
+    """A valid access token without a scope the API requires; `scopes` are all those required (RFC 6750 3)."""
 
     code = "insufficient_scope"
     status = 403
     title = "Not allowed"
     message = "The access token does not grant the scope this request needs."
+
+    def __init__(self, detail: str = "", *, scopes: frozenset[str] = frozenset()):
+        super().__init__(detail)
+        self.scopes = scopes
 
 
 class SessionEnded(OIDCError):

@@ -7,9 +7,10 @@ can fail into one of our errors and checks the answer's shape before anything tr
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from authlib.integrations.base_client import OAuthError
@@ -17,18 +18,31 @@ from authlib.integrations.base_client import OAuthError
 from .errors import ClientRejected, GrantRejected, ProviderBadResponse
 from .http import calling
 from .provider import Provider
+from .tokens import scopes_of, unverified_claims
 
 
 @dataclass(frozen=True)
 class TokenSet:
-    """The tokens of one session. Kept server-side only."""
+    """The tokens of one session. Kept server-side only, and out of repr() and str(): a host that logs
+    one (or an AuthRecord, a SignIn holding one) writes when it expires, never a token."""
 
-    access_token: str
-    id_token: str | None
-    refresh_token: str | None
+    access_token: str = field(repr=False)
+    id_token: str | None = field(repr=False)
+    refresh_token: str | None = field(repr=False)
     #: When the access token expires (epoch seconds).
     expires_at: float
     scope: str | None = None
+
+    @functools.cached_property
+    def granted_scopes(self) -> frozenset[str]:
+        """The scopes the access token grants: its `scope` claim (Cognito's and RFC 9068 access tokens are
+        JWTs), else the token endpoint's `scope`; none for an opaque token without one.
+
+        Read without a signature check: the token came straight from the token endpoint, over TLS, in
+        answer to this client's authenticated request (as OIDC Core 3.1.3.7 (6) allows for the ID token).
+        """
+        claims = unverified_claims(self.access_token)
+        return scopes_of(claims) if "scope" in claims else frozenset((self.scope or "").split())
 
     @classmethod
     def from_response(cls, body: Mapping[str, Any], now: float, fallback_expires_at: float | None = None) -> TokenSet:

@@ -71,10 +71,18 @@ def validate_id_token(
 
 @dataclass(frozen=True)
 class AccessToken:
-    """A validated access token: its claims (read-only) and who it speaks for, built once per token."""
+    """A validated access token: its claims (read-only), who it speaks for and its scopes, built once per token."""
 
     claims: Mapping[str, Any]
     user: User | Client
+    #: The `scope` claim's words (RFC 9068 2.2.3; Cognito's custom scopes read `resource-server/scope`).
+    scopes: frozenset[str]
+
+
+def scopes_of(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes a token's `scope` claim grants (space-separated, RFC 6749 3.3); none without one."""
+    scope = claims.get("scope")
+    return frozenset(scope.split()) if isinstance(scope, str) else frozenset()
 
 
 def validate_access_token(
@@ -98,9 +106,9 @@ def validate_access_token(
     _check_audience(claims, audiences)
     if claims.get("client_id") not in allowed_client_ids:
         raise InvalidToken("access token: issued to a client this API does not accept", fault=TokenFault.CLIENT)
-    granted = set(claims["scope"].split()) if isinstance(claims.get("scope"), str) else set()
-    if not required_scopes <= granted:
-        raise InsufficientScope(f"access token lacks scope {' '.join(sorted(required_scopes - granted))}")
+    if not required_scopes <= validated.scopes:
+        raise InsufficientScope(f"access token lacks scope {' '.join(sorted(required_scopes - validated.scopes))}",
+                                scopes=required_scopes)
     return validated
 
 
@@ -124,7 +132,7 @@ def _validate_access_token(provider: Provider, token: str) -> AccessToken:
     rfc9068 = not metadata.is_cognito and "token_use" not in claims and verified.header.get("typ") == "at+jwt"
     if not rfc9068:
         _check_token_use(claims, "access", required=True, what="access token")
-    validated = AccessToken(MappingProxyType(dict(claims)), caller_of(claims))
+    validated = AccessToken(MappingProxyType(dict(claims)), caller_of(claims), scopes_of(claims))
     valid_until = min(claims["exp"] + CLOCK_SKEW, provider.keys_trusted_until(keys))
     provider.validated_access_tokens.put(token, validated, valid_until=valid_until)
     return validated
@@ -145,13 +153,18 @@ def _check_audience(claims: Mapping[str, Any], audiences: frozenset[str]) -> Non
                            fault=TokenFault.AUDIENCE)
 
 
-def unverified_issuer(token: str) -> str | None:
-    """The `iss` a JWT claims, before any check: only to pick which provider's keys verify it."""
+def unverified_claims(token: str) -> dict[str, Any]:
+    """The claims a JWT's payload holds, before any check; {} for anything else (an opaque token)."""
     try:
         claims = json.loads(extract_compact(token.encode()).payload)
     except (JoseError, ValueError, TypeError):
-        return None
-    issuer = claims.get("iss") if isinstance(claims, dict) else None
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def unverified_issuer(token: str) -> str | None:
+    """The `iss` a JWT claims, before any check: only to pick which provider's keys verify it."""
+    issuer = unverified_claims(token).get("iss")
     return issuer if isinstance(issuer, str) else None
 
 

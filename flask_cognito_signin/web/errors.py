@@ -23,6 +23,8 @@ from . import headers
 from .auth import bp
 from .csrf import CSRFRejected
 
+_API_CSRF = ("A request that changes something and is signed in by the session cookie must carry the session's "
+             "CSRF token, in the X-CSRFToken header or the csrf_token field. Programs send a bearer token instead.")
 _STORE_DOWN = (
     "Service temporarily unavailable",
     "The session store is not answering, so nobody can sign in or stay signed in right now. "
@@ -60,6 +62,8 @@ def _session_ended(error: SessionEnded) -> Response:
 
 def _csrf_rejected(error: CSRFRejected) -> Response:
     log_event("csrf_rejected", logging.WARNING, reason=str(error), path=request.path)
+    if is_api_request():  # a signed-in browser's request without the token: not allowed, whoever sent it
+        return _answer(403, "csrf_failed", "Not allowed", _API_CSRF)
     return _answer(400, "csrf_failed", "Form expired", "This form is no longer valid. Reload the page and try again.")
 
 
