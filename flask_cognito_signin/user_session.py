@@ -15,11 +15,13 @@ import hmac
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 
 from flask import current_app, g, session
 
 from flask_cognito_signin.auth_records import AuthRecord, AuthRecords
 from flask_cognito_signin.events import log_event
+from flask_cognito_signin.logins import Logins
 from flask_cognito_signin.oidc import GrantRejected, InvalidToken, OIDCError, Provider
 from flask_cognito_signin.oidc.errors import RefreshUnavailable, SessionEnded
 from flask_cognito_signin.oidc.refresh import refresh_tokens
@@ -57,6 +59,7 @@ class UserSession:
         self.clock = interface.clock
         self._record_id: str | None = None
         self._record: AuthRecord | None = None
+        self.logins = Logins(self.store, self.clock)
 
     # Signing in and out ----------------------------------------------------------------
 
@@ -104,6 +107,7 @@ class UserSession:
         self.session.clear()
         self.session.regenerate()
         self.session.update({_RECORD: record_id, _SIGNED_IN_AT: now, ABSOLUTE_EXPIRY_KEY: now + self.max_age})
+        self.logins.session_started(result.provider, result.user.sub, store_key(self.session.sid), self.max_age)
 
     def sign_out(self) -> AuthRecord | None:
         """Forget the user now, for every request of this session; the ended record (whose provider
@@ -115,6 +119,8 @@ class UserSession:
         if self._record_id:
             self.records.delete(self._record_id)
         self.session.clear()
+        if ended is not None:
+            _end_login(self.logins, ended, self.session.stored_sid)
         return ended
 
     # Reading ---------------------------------------------------------------------------
@@ -228,6 +234,65 @@ class UserSession:
         deadline = time.monotonic() + seconds
         while self.store.get(lock) is not None and time.monotonic() < deadline:
             time.sleep(_LOCK_POLL)
+
+
+def _end_login(logins: Logins, ended: AuthRecord, sid: str | None) -> None:
+    """A login ended here: its bearer tokens are refused from now on, and its session leaves the user's."""
+    logins.login_ended(ended.provider, ended.user.claims.get("origin_jti"), _last_expiry(ended))
+    if sid is not None:
+        logins.session_ended(ended.provider, ended.user.sub, store_key(sid))
+
+
+def _last_expiry(record: AuthRecord) -> float:
+    """When the last token this app holds of the login expires: its access token or its ID token."""
+    id_token_expires_at = record.user.claims.get("exp")
+    if isinstance(id_token_expires_at, (int, float)):
+        return max(record.tokens.expires_at, id_token_expires_at)
+    return record.tokens.expires_at
+
+
+# Every session of a user (signing out everywhere) -----------------------------------------
+
+@dataclass(frozen=True)
+class StoredSession:
+    """One of a user's sessions as the store holds it, whichever browser it belongs to."""
+
+    key: str
+    record: AuthRecord
+    signed_in_at: float | None
+    expires_at: float
+
+
+def sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: str) -> list[StoredSession]:
+    """The user's sessions that are still alive; those that timed out leave the user's set."""
+    alive = []
+    for key in logins.sessions_of(provider, sub):
+        entry = logins.store.get(key)
+        record = records.get(entry.value.get(_RECORD)) if entry and entry.value.get(_RECORD) else None
+        if record is None:
+            logins.session_ended(provider, sub, key)
+            continue
+        alive.append(StoredSession(key, record, entry.value.get(_SIGNED_IN_AT), entry.expires_at))
+    return alive
+
+
+def end_sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: str) -> list[AuthRecord]:
+    """End every session of the user, on every device: the next request of each is signed out, and
+    their bearer tokens are refused. The ended records are returned (their refresh tokens are still
+    to be revoked). Each entry is taken, not read then deleted, so that a request of that session
+    writing meanwhile cannot bring it back (see ServerSideSession)."""
+    ended = []
+    for key in logins.sessions_of(provider, sub):
+        value = logins.store.take(key)
+        logins.session_ended(provider, sub, key)
+        record_id = value.get(_RECORD) if value else None
+        record = records.get(record_id) if record_id else None
+        if record is None:
+            continue
+        records.delete(record_id)
+        logins.login_ended(record.provider, record.user.claims.get("origin_jti"), _last_expiry(record))
+        ended.append(record)
+    return ended
 
 
 def _same_state(pending: dict, state: str) -> bool:

@@ -38,7 +38,7 @@ def test_sign_in_see_the_session_and_sign_out(page, emulator_and_rp):
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies(rp.url)}
     assert cookies["cognito_session"]["httpOnly"] and cookies["cognito_session"]["sameSite"] == "Lax"
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(rp.url + "/")
     expect(page.get_by_text("You are not signed in")).to_be_visible()
     assert any(url.startswith(f"{emulator.url}/logout?client_id=") for url in requested)
