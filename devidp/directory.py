@@ -34,11 +34,13 @@ class UserNotFound(LookupError):
 
 class UserDirectory:
     """``sign_out(username)`` ends the user's sessions and revokes its tokens; it runs
-    when a user is disabled or deleted."""
+    when a user is disabled or deleted. ``revoke_tokens(username)`` revokes its tokens
+    only (a global sign-out)."""
 
-    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None]):
+    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None], revoke_tokens: Callable[[str], None]):
         self._pool = pool
         self._sign_out = sign_out
+        self._revoke_tokens = revoke_tokens
         self._lock = threading.Lock()
 
     @property
@@ -69,6 +71,15 @@ class UserDirectory:
         user. A deactivated user can't sign in"; its refresh tokens stop working too."""
         user = self._change(name, enabled=False)
         self._sign_out(user.username)
+        return user
+
+    def global_sign_out(self, name: str) -> User:
+        """AdminUserGlobalSignOut (Cognito API reference): the user's refresh tokens stop
+        working, and the pool refuses the access tokens of those sign-ins (userInfo); tokens
+        checked elsewhere stay valid until they expire. It "doesn't clear the managed login
+        session cookie": the hosted-UI session stays, as it does at Cognito."""
+        user = self.get(name)
+        self._revoke_tokens(user.username)
         return user
 
     def enable(self, name: str) -> User:

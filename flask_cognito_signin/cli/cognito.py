@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 
 from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
 
-from . import envfile
+from . import envfile, sessions
 from .aws import AWSError, cognito_client
 from .pools import discovery_settings
 from .provision import Blueprint, Provisioner, ProvisionError, hosted_ui_domain
@@ -28,7 +28,8 @@ _RESERVED_WORDS = ("aws", "amazon", "cognito")
 #: Seconds to wait for an emulator's discovery document.
 _PROBE_TIMEOUT = 5.0
 
-group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this app.")
+group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this app; see and end its sessions.")
+group.add_command(sessions.group)
 
 
 @group.command("provision")

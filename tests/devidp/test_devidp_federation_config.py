@@ -157,7 +157,7 @@ def test_a_pool_that_signs_in_with_email_keeps_provider_user_names():
     data = _data(username_attributes=["email"])
     del data["users"][0]["username"]
     pool = parse_config(data)
-    directory = UserDirectory(pool, sign_out=lambda name: None)
+    directory = UserDirectory(pool, sign_out=lambda name: None, revoke_tokens=lambda name: None)
     corp = pool.identity_provider("Corp")
     user = directory.federate(corp, "abc-123", {"email": "demo@corp.example"}, 1_700_000_000_000)
     assert user.username == "Corp_abc-123" and user.identities[0].date_created == 1_700_000_000_000
