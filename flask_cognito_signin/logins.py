@@ -4,10 +4,17 @@ A login is one authentication at a provider. Cognito stamps every token of it, t
 refreshed ones too, with the same `origin_jti` (Cognito developer guide, "Understanding the
 access token" and "Understanding the identity (ID) token"). Access tokens are checked
 locally, so a copy of one would outlive the sign-out; a login ended here is therefore kept,
-by provider and origin_jti, until the last token this app saw of it has expired, and bearer
-tokens of it are refused until then. Tokens of logins this app never saw (a token another
-app signed in for) cannot be known here, and a provider without origin_jti gives nothing to
-refuse by.
+by provider and origin_jti, until the last access token this app got of it has expired (and
+the clock skew that validation allows), and bearer tokens of it are refused until then.
+Tokens of logins this app never saw (a token another app signed in for) cannot be known
+here, and a provider without origin_jti gives nothing to refuse by.
+
+Why not as long as the refresh token lives (Cognito: 1 hour to 10 years, 30 days by default,
+and not told to the app)? Tokens minted after the sign-out need the login's refresh token,
+which the sign-out revokes at the provider (and `flask cognito sessions end --global` kills
+at the pool). Only if that revocation fails (logged: revocation_failed) could a thief of the
+refresh token mint tokens this list no longer refuses; keeping an entry per sign-out for the
+refresh token's lifetime would buy that little at the price of a store that grows for years.
 
 Each user's sessions are a set in the store under the provider and `sub` (a user name can
 be given to somebody else), so that signing out everywhere finds them on every device.
@@ -51,8 +58,9 @@ class Logins:
     # Ended logins ------------------------------------------------------------------------
 
     def login_ended(self, provider: str, origin_jti: str | None, tokens_expire_at: float) -> None:
-        """Refuse the login's tokens until `tokens_expire_at` (the latest exp this app saw of it),
-        plus the clock skew that validation allows past exp."""
+        """Refuse the login's tokens until `tokens_expire_at`, plus the clock skew that validation
+        allows past exp: the expiry of its latest access token, which this app got (by sign-in or
+        refresh) after every other token of the login it held."""
         if not origin_jti:
             return
         ttl = tokens_expire_at + CLOCK_SKEW - self.clock()

@@ -238,17 +238,9 @@ class UserSession:
 
 def _end_login(logins: Logins, ended: AuthRecord, sid: str | None) -> None:
     """A login ended here: its bearer tokens are refused from now on, and its session leaves the user's."""
-    logins.login_ended(ended.provider, ended.user.claims.get("origin_jti"), _last_expiry(ended))
+    logins.login_ended(ended.provider, ended.user.claims.get("origin_jti"), ended.tokens.expires_at)
     if sid is not None:
         logins.session_ended(ended.provider, ended.user.sub, store_key(sid))
-
-
-def _last_expiry(record: AuthRecord) -> float:
-    """When the last token this app holds of the login expires: its access token or its ID token."""
-    id_token_expires_at = record.user.claims.get("exp")
-    if isinstance(id_token_expires_at, (int, float)):
-        return max(record.tokens.expires_at, id_token_expires_at)
-    return record.tokens.expires_at
 
 
 # Every session of a user (signing out everywhere) -----------------------------------------
@@ -290,7 +282,7 @@ def end_sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: st
         if record is None:
             continue
         records.delete(record_id)
-        logins.login_ended(record.provider, record.user.claims.get("origin_jti"), _last_expiry(record))
+        logins.login_ended(record.provider, record.user.claims.get("origin_jti"), record.tokens.expires_at)
         ended.append(record)
     return ended
 
