@@ -290,6 +290,16 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("devidp-global-sign-out-revokes", "devidp/directory.py",
              "        self._revoke_tokens(user.username)\n", "",
              ("tests/devidp/test_devidp_admin.py",)),
+    Mutation("provision-password-flag-warns", "flask_cognito_signin/cli/cognito.py",
+             "    if password is not None:\n        click.echo(", "    if False:\n        click.echo(",
+             ("tests/cli/test_provision.py",)),
+    Mutation("provision-password-from-environment", "flask_cognito_signin/cli/cognito.py",
+             "password = password or os.environ.get(PASSWORD_ENV_VAR) or click.prompt(",
+             "password = password or click.prompt(",
+             ("tests/cli/test_provision.py",)),
+    Mutation("provision-password-prompt-hidden", "flask_cognito_signin/cli/cognito.py",
+             "hide_input=True, confirmation_prompt=True", "hide_input=False, confirmation_prompt=True",
+             ("tests/cli/test_provision.py",)),
 )
 
 
