@@ -120,7 +120,8 @@ class UserSession:
             self.records.delete(self._record_id)
         self.session.clear()
         if ended is not None:
-            _end_login(self.logins, ended, self.session.stored_sid)
+            stored_sid = self.session.stored_sid
+            _end_login(self.logins, ended, store_key(stored_sid) if stored_sid is not None else None)
         return ended
 
     # Reading ---------------------------------------------------------------------------
@@ -236,11 +237,11 @@ class UserSession:
             time.sleep(_LOCK_POLL)
 
 
-def _end_login(logins: Logins, ended: AuthRecord, sid: str | None) -> None:
+def _end_login(logins: Logins, ended: AuthRecord, session_key: str | None) -> None:
     """A login ended here: its bearer tokens are refused from now on, and its session leaves the user's."""
     logins.login_ended(ended.provider, ended.user.claims.get("origin_jti"), ended.tokens.expires_at)
-    if sid is not None:
-        logins.session_ended(ended.provider, ended.user.sub, store_key(sid))
+    if session_key is not None:
+        logins.session_ended(ended.provider, ended.user.sub, session_key)
 
 
 # Every session of a user (signing out everywhere) -----------------------------------------
@@ -260,7 +261,8 @@ def sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: str) -
     alive = []
     for key in logins.sessions_of(provider, sub):
         entry = logins.store.get(key)
-        record = records.get(entry.value.get(_RECORD)) if entry and entry.value.get(_RECORD) else None
+        record_id = entry.value.get(_RECORD) if entry else None
+        record = records.get(record_id) if record_id else None
         if record is None:
             logins.session_ended(provider, sub, key)
             continue
@@ -276,13 +278,13 @@ def end_sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: st
     ended = []
     for key in logins.sessions_of(provider, sub):
         value = logins.store.take(key)
-        logins.session_ended(provider, sub, key)
         record_id = value.get(_RECORD) if value else None
         record = records.get(record_id) if record_id else None
-        if record is None:
+        if record is None:  # timed out, or signed out meanwhile
+            logins.session_ended(provider, sub, key)
             continue
         records.delete(record_id)
-        logins.login_ended(record.provider, record.user.claims.get("origin_jti"), record.tokens.expires_at)
+        _end_login(logins, record, key)
         ended.append(record)
     return ended
 
