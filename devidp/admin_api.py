@@ -3,7 +3,7 @@
 Served under ``/_admin/`` on the issuer origin, to loopback peers only. It stands for
 Cognito's administrative user-pool operations (API reference: AdminCreateUser,
 AdminDisableUser, AdminEnableUser, AdminDeleteUser, AdminSetUserPassword,
-AdminAddUserToGroup/AdminRemoveUserFromGroup), not for their wire format: it is a local
+AdminAddUserToGroup/AdminRemoveUserFromGroup, AdminUserGlobalSignOut), not for their wire format: it is a local
 convenience with JSON bodies shaped like the pool file's users.
 
 A page in the developer's browser can reach loopback too, so requests must also name a
@@ -125,6 +125,12 @@ def delete_user(name: str) -> tuple[str, int]:
 @bp.post("/users/<name>/disable")
 def disable_user(name: str) -> Response:
     return _changed("disabled", current_emulator().directory.disable(name))
+
+
+@bp.post("/users/<name>/global-sign-out")
+def global_sign_out(name: str) -> Response:
+    """AdminUserGlobalSignOut: the user's refresh tokens, and the tokens they issued, are revoked."""
+    return _changed("signed out everywhere", current_emulator().directory.global_sign_out(name))
 
 
 @bp.post("/users/<name>/enable")

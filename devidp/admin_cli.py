@@ -5,6 +5,7 @@ Examples::
     python -m devidp admin list
     python -m devidp admin add alice --email alice@example.com --group readers
     python -m devidp admin disable alice
+    python -m devidp admin global-sign-out alice
     python -m devidp admin set-groups alice admins readers
 
 Passwords are asked for at a prompt (or read from ``--password-stdin``), never taken
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
         ("show", "show a user"),
         ("disable", "disable a user: no sign-in, its refresh tokens stop working"),
         ("enable", "enable a disabled user"),
+        ("global-sign-out", "revoke the user's refresh tokens and their tokens (AdminUserGlobalSignOut)"),
         ("delete", "delete a user and revoke its tokens"),
     ):
         commands.add_parser(name, help=text).add_argument("name", help="user name (or email)")
@@ -87,7 +89,7 @@ def _request(args: argparse.Namespace) -> tuple[str, str, dict[str, Any] | None]
             if args.temporary:
                 body["status"] = "FORCE_CHANGE_PASSWORD"
             return "POST", "/users", body
-        case "disable" | "enable":
+        case "disable" | "enable" | "global-sign-out":
             return "POST", f"{user}/{args.command}", {}
         case "delete":
             return "DELETE", user, None

@@ -97,7 +97,9 @@ def create_apps(
     store = MemoryStore(clock)
     longest_access_token = max(c.access_token_validity_seconds for c in pool.clients)
     directory = UserDirectory(
-        pool, sign_out=lambda username: store.sign_out_user(username, longest_access_token)
+        pool,
+        sign_out=lambda username: store.sign_out_user(username, longest_access_token),
+        revoke_tokens=lambda username: store.revoke_user_tokens(username, longest_access_token),
     )
     tokens = TokenFactory(issuer=f"{issuer_origin}/{pool.pool_id}", keys=keys, clock=clock)
     emulator = Emulator(

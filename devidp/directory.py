@@ -32,13 +32,19 @@ class UserNotFound(LookupError):
     """No user by that name."""
 
 
+class NameTaken(Exception):
+    """A provider's account would get the name of a user who is not that account."""
+
+
 class UserDirectory:
     """``sign_out(username)`` ends the user's sessions and revokes its tokens; it runs
-    when a user is disabled or deleted."""
+    when a user is disabled or deleted. ``revoke_tokens(username)`` revokes its tokens
+    only (a global sign-out)."""
 
-    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None]):
+    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None], revoke_tokens: Callable[[str], None]):
         self._pool = pool
         self._sign_out = sign_out
+        self._revoke_tokens = revoke_tokens
         self._lock = threading.Lock()
 
     @property
@@ -69,6 +75,15 @@ class UserDirectory:
         user. A deactivated user can't sign in"; its refresh tokens stop working too."""
         user = self._change(name, enabled=False)
         self._sign_out(user.username)
+        return user
+
+    def global_sign_out(self, name: str) -> User:
+        """AdminUserGlobalSignOut (Cognito API reference): the user's refresh tokens stop
+        working, and the pool refuses the access tokens of those sign-ins (userInfo); tokens
+        checked elsewhere stay valid until they expire. It "doesn't clear the managed login
+        session cookie": the hosted-UI session stays, as it does at Cognito."""
+        user = self.get(name)
+        self._revoke_tokens(user.username)
         return user
 
     def enable(self, name: str) -> User:
@@ -103,6 +118,11 @@ class UserDirectory:
         ``<ProviderName>_<sub>`` (EXTERNAL_PROVIDER, in the ``<poolId>_<ProviderName>``
         group); each sign-in sets the mapped ``attributes`` again and leaves the others,
         the groups an administrator gave, and the user's enabled flag alone.
+
+        "Linking federated users to an existing user profile": an account signs in to an
+        existing user only if that user is linked to it, so a user of that name who is not
+        this account (a native user, whose password and groups are not the provider's to
+        give) raises NameTaken.
         """
         username = f"{provider.name}_{user_id}"
         # email and email_verified are fields of a User, the other attributes a table.
@@ -111,6 +131,8 @@ class UserDirectory:
         with self._lock:
             group = self._pool.provider_group(provider)
             existing = self._pool.user(username)
+            if existing is not None and not _is_account(existing, provider, user_id):
+                raise NameTaken(f"{existing.username} is a user of the pool, not {provider.name}'s account {user_id}")
             if existing is None:
                 identity = FederatedIdentity(provider.name, user_id, date_created=now_ms)
                 created = User(
@@ -152,3 +174,11 @@ class UserDirectory:
     def _rebuild(self, users: Iterable[User]) -> None:
         """Validate the whole pool with these users; on a ConfigError nothing changes."""
         self._pool = replace(self._pool, users=tuple(users))
+
+
+def _is_account(user: User, provider: IdentityProvider, user_id: str) -> bool:
+    """Whether ``user`` is the pool's user of the account ``user_id`` at ``provider``."""
+    return user.is_federated and any(
+        identity.provider_name == provider.name and identity.user_id == user_id
+        for identity in user.identities
+    )

@@ -8,6 +8,8 @@ provider sends the browser back to the pool domain's ``/oauth2/idpresponse``; th
 redeems the code (upstream.py), and the user ``<ProviderName>_<sub>`` of the pool gets the
 provider's claims through the attribute mapping ("Specifying identity provider attribute
 mappings for your user pool") before the client gets its code, as after a password sign-in.
+A user of that name who is not the provider's account is never signed in instead ("Linking
+federated users to an existing user profile").
 
 The state sent to the provider is also kept in this browser's hosted-UI cookie, so an
 answer that another browser carries in (login CSRF) is refused.
@@ -24,6 +26,7 @@ from flask import Blueprint, Response, redirect, request, session
 
 from .config import BOOLEAN_ATTRIBUTES, COGNITO_PROVIDER, ConfigError, IdentityProvider
 from .context import current_emulator
+from .directory import NameTaken
 from .errors import error_page
 from .oauth import IdentityProviderError, StoredAuthorizationRequest
 from .pages import error_redirect, no_store, sign_in, validated_grant
@@ -127,6 +130,8 @@ def idp_response() -> Response:
         return _refuse(grant, provider, error)
     except ConfigError as error:
         return _refuse(grant, provider, UpstreamError(f"the provider's claims do not fit: {error}"))
+    except NameTaken as error:
+        return _refuse(grant, provider, UpstreamError(str(error)))
     if not user.enabled:
         return _refuse(grant, provider, UpstreamError(f"{user.username} is disabled"))
     return sign_in(user, grant)

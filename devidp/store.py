@@ -88,16 +88,24 @@ class MemoryStore:
             self._refresh_tokens.pop(token.token, None)
             self._revoked_origins[token.origin_jti] = self.clock() + access_token_lifetime
 
-    def sign_out_user(self, username: str, access_token_lifetime: int) -> None:
-        """End the user's hosted-UI sessions and revoke all its refresh tokens, and so the
-        access tokens of those sign-ins (Cognito API reference: AdminUserGlobalSignOut,
-        which disabling or deleting a user implies)."""
+    def revoke_user_tokens(self, username: str, access_token_lifetime: int) -> None:
+        """Revoke all the user's refresh tokens, and so the access and ID tokens of those
+        sign-ins (Cognito API reference: AdminUserGlobalSignOut); hosted-UI sessions stay."""
         with self._lock:
-            until = self.clock() + access_token_lifetime
-            for key, token in list(self._refresh_tokens.items()):
-                if token.username == username:
-                    del self._refresh_tokens[key]
-                    self._revoked_origins[token.origin_jti] = until
+            self._revoke_user_tokens(username, access_token_lifetime)
+
+    def _revoke_user_tokens(self, username: str, access_token_lifetime: int) -> None:
+        until = self.clock() + access_token_lifetime
+        for key, token in list(self._refresh_tokens.items()):
+            if token.username == username:
+                del self._refresh_tokens[key]
+                self._revoked_origins[token.origin_jti] = until
+
+    def sign_out_user(self, username: str, access_token_lifetime: int) -> None:
+        """Revoke the user's tokens (as AdminUserGlobalSignOut does) and end its hosted-UI
+        sessions and sign-ins under way: what disabling or deleting a user implies."""
+        with self._lock:
+            self._revoke_user_tokens(username, access_token_lifetime)
             for sid, session in list(self._sessions.items()):
                 if session.username == username:
                     del self._sessions[sid]

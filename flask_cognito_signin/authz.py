@@ -23,6 +23,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from flask_cognito_signin.events import log_event
+from flask_cognito_signin.logins import Logins
 from flask_cognito_signin.oidc import InvalidToken, OIDCError
 from flask_cognito_signin.oidc.errors import InsufficientScope, SessionEnded, TokenFault
 from flask_cognito_signin.oidc.tokens import unverified_issuer, validate_access_token
@@ -110,7 +111,7 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
 #: read the session themselves and never refresh its tokens (signing in and out must work while
 #: the provider is down or refuses the refresh token).
 _NOT_IDENTIFIED = frozenset({"static", "cognito_signin.static", "cognito_signin.login", "cognito_signin.callback",
-                             "cognito_signin.logout"})
+                             "cognito_signin.logout", "cognito_signin.logout_everywhere"})
 
 
 def identify_request() -> Response | None:
@@ -173,6 +174,9 @@ def _authenticate_bearer(header: str, state: SignInState) -> Response | None:
     except OIDCError as error:  # the keys could not be fetched: the provider is down
         log_event("bearer_unverifiable", logging.WARNING, reason=error.code, detail=error.detail)
         return json_error(503, error.code, error.message)
+    # Valid by itself, a token is still refused once this app signed its login out (see logins).
+    if Logins(state.store).has_ended(provider.alias, validated.claims.get("origin_jti")):
+        return _token_refused(InvalidToken("bearer token: its sign-in was signed out here", fault=TokenFault.SIGNED_OUT))
     g.bearer = BearerIdentity(validated.user, int(validated.claims["exp"]), provider.alias, validated.scopes)
     g.current_user = validated.user
     return None

@@ -15,11 +15,13 @@ import hmac
 import logging
 import secrets
 import time
+from dataclasses import dataclass
 
 from flask import current_app, g, session
 
 from flask_cognito_signin.auth_records import AuthRecord, AuthRecords
 from flask_cognito_signin.events import log_event
+from flask_cognito_signin.logins import Logins
 from flask_cognito_signin.oidc import GrantRejected, InvalidToken, OIDCError, Provider
 from flask_cognito_signin.oidc.errors import RefreshUnavailable, SessionEnded
 from flask_cognito_signin.oidc.refresh import refresh_tokens
@@ -57,6 +59,7 @@ class UserSession:
         self.clock = interface.clock
         self._record_id: str | None = None
         self._record: AuthRecord | None = None
+        self.logins = Logins(self.store, self.clock)
 
     # Signing in and out ----------------------------------------------------------------
 
@@ -104,6 +107,7 @@ class UserSession:
         self.session.clear()
         self.session.regenerate()
         self.session.update({_RECORD: record_id, _SIGNED_IN_AT: now, ABSOLUTE_EXPIRY_KEY: now + self.max_age})
+        self.logins.session_started(result.provider, result.user.sub, store_key(self.session.sid), self.max_age)
 
     def sign_out(self) -> AuthRecord | None:
         """Forget the user now, for every request of this session; the ended record (whose provider
@@ -115,6 +119,9 @@ class UserSession:
         if self._record_id:
             self.records.delete(self._record_id)
         self.session.clear()
+        if ended is not None:
+            stored_sid = self.session.stored_sid
+            _end_login(self.logins, ended, store_key(stored_sid) if stored_sid is not None else None)
         return ended
 
     # Reading ---------------------------------------------------------------------------
@@ -228,6 +235,58 @@ class UserSession:
         deadline = time.monotonic() + seconds
         while self.store.get(lock) is not None and time.monotonic() < deadline:
             time.sleep(_LOCK_POLL)
+
+
+def _end_login(logins: Logins, ended: AuthRecord, session_key: str | None) -> None:
+    """A login ended here: its bearer tokens are refused from now on, and its session leaves the user's."""
+    logins.login_ended(ended.provider, ended.user.claims.get("origin_jti"), ended.tokens.expires_at)
+    if session_key is not None:
+        logins.session_ended(ended.provider, ended.user.sub, session_key)
+
+
+# Every session of a user (signing out everywhere) -----------------------------------------
+
+@dataclass(frozen=True)
+class StoredSession:
+    """One of a user's sessions as the store holds it, whichever browser it belongs to."""
+
+    key: str
+    record: AuthRecord
+    signed_in_at: float | None
+    expires_at: float
+
+
+def sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: str) -> list[StoredSession]:
+    """The user's sessions that are still alive; those that timed out leave the user's set."""
+    alive = []
+    for key in logins.sessions_of(provider, sub):
+        entry = logins.store.get(key)
+        record_id = entry.value.get(_RECORD) if entry else None
+        record = records.get(record_id) if record_id else None
+        if record is None:
+            logins.session_ended(provider, sub, key)
+            continue
+        alive.append(StoredSession(key, record, entry.value.get(_SIGNED_IN_AT), entry.expires_at))
+    return alive
+
+
+def end_sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: str) -> list[AuthRecord]:
+    """End every session of the user, on every device: the next request of each is signed out, and
+    their bearer tokens are refused. The ended records are returned (their refresh tokens are still
+    to be revoked). Each entry is taken, not read then deleted, so that a request of that session
+    writing meanwhile cannot bring it back (see ServerSideSession)."""
+    ended = []
+    for key in logins.sessions_of(provider, sub):
+        value = logins.store.take(key)
+        record_id = value.get(_RECORD) if value else None
+        record = records.get(record_id) if record_id else None
+        if record is None:  # timed out, or signed out meanwhile
+            logins.session_ended(provider, sub, key)
+            continue
+        records.delete(record_id)
+        _end_login(logins, record, key)
+        ended.append(record)
+    return ended
 
 
 def _same_state(pending: dict, state: str) -> bool:

@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 
 from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
 
-from . import envfile
+from . import envfile, sessions
 from .aws import AWSError, cognito_client
 from .pools import discovery_settings
 from .provision import Blueprint, Provisioner, ProvisionError, hosted_ui_domain
@@ -27,8 +27,11 @@ _DOMAIN_PREFIX = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _RESERVED_WORDS = ("aws", "amazon", "cognito")
 #: Seconds to wait for an emulator's discovery document.
 _PROBE_TIMEOUT = 5.0
+#: Where the test user's password may come from instead of a prompt (scripts, CI).
+PASSWORD_ENV_VAR = "COGNITO_TEST_USER_PASSWORD"
 
-group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this app.")
+group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this app; see and end its sessions.")
+group.add_command(sessions.group)
 
 
 @group.command("provision")
@@ -37,7 +40,9 @@ group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this ap
 @click.option("--client-name", default="sign-in-with-cognito", show_default=True,
               help="App client to create, or reuse if the pool has one of this name.")
 @click.option("--user", "user_email", metavar="EMAIL", help="Also create a test user with this verified email.")
-@click.option("--password", metavar="PASSWORD", help="The test user's permanent password (with --user).")
+@click.option("--password", metavar="PASSWORD",
+              help=f"Deprecated: the process list and shell history would show it. Set {PASSWORD_ENV_VAR} "
+                   "or answer the prompt.")
 @click.option("--env-file", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the settings  [default: .env of the project]")
 @click.option("--force", is_flag=True,
@@ -53,8 +58,13 @@ def provision(pool_name: str, domain_prefix: str | None, client_name: str, user_
     APP_BASE_URL/oauth/v2/callback and sign-out URL APP_BASE_URL/. Running it again
     reuses what exists and puts drifted client settings back.
 
+    The test user's password (with --user) is asked for at a prompt, or read from
+    COGNITO_TEST_USER_PASSWORD: never given as an argument, which other local users can read
+    in the process list and which the shell keeps in its history.
+
     \b
     APP_BASE_URL   this app's address (default http://localhost:5000)
+    COGNITO_TEST_USER_PASSWORD   the test user's permanent password
     AWS_PROFILE, AWS_REGION, AWS_ACCESS_KEY_ID...   the AWS account, as for the AWS CLI
     AWS_ENDPOINT_URL   another Cognito API, such as a moto server
     """
@@ -113,9 +123,17 @@ def _domain_prefix(prefix: str | None) -> str:
 
 
 def _test_user(email: str | None, password: str | None) -> tuple[str, str] | None:
-    if bool(email) != bool(password):
-        raise click.UsageError("--user and --password go together.")
-    return (email, password) if email and password else None
+    """The test user's email and password: from --password (warned about), the environment, or a prompt."""
+    if password is not None:
+        click.echo(f"warning: --password shows the password in the process list and the shell's history; "
+                   f"set {PASSWORD_ENV_VAR} or answer the prompt instead", err=True)
+    if not email:
+        if password:
+            raise click.UsageError("--password goes with --user.")
+        return None
+    password = password or os.environ.get(PASSWORD_ENV_VAR) or click.prompt(
+        f"Password of test user {email}", hide_input=True, confirmation_prompt=True)
+    return email, password
 
 
 def _app_base_url(value: str) -> str:

@@ -115,6 +115,7 @@ class TokenFault(Enum):
     NOT_ACCESS_TOKEN = "not an access token (token_use or typ)"
     AUDIENCE = "the token is not meant for this API (aud)"
     CLIENT = "issued to a client this API does not accept"
+    SIGNED_OUT = "the sign-in this token belongs to has ended (signed out)"
 
 
 class InvalidToken(OIDCError):

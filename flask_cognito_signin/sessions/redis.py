@@ -3,7 +3,8 @@
 Each operation is one Redis command, atomic by itself: SET … PX for TTLs equal to the
 entry's lifetime, SET NX for locks (released by a compare-and-delete script), SET XX for
 session writes that must not recreate a deleted entry, GETDEL for single-use sign-in state. Redis expires
-entries on its own, so nothing needs purging. When Redis is down every call raises
+entries on its own, so nothing needs purging. A set with expiring members is a sorted set
+scored by each member's expiry (in milliseconds), expiring as a whole with its last member. When Redis is down every call raises
 StoreUnavailable (pages answer 503), and redis-py reconnects by itself once it is back.
 """
 
@@ -17,11 +18,21 @@ import redis
 from .store import Entry, SessionStore, StoreUnavailable, decode_value, encode_value
 
 _KEY_PREFIX = "cognito-rp:"
+#: Sets live apart from the entries: in Redis one key cannot be both a string and a sorted set.
+_SET_PREFIX = "cognito-rp-sets:"
 _RELEASE_IF_OWNER = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
     return redis.call('del', KEYS[1])
 end
 return 0
+"""
+#: Drop the expired members, add one, and let the set live as long as its longest-lived member.
+_ADD_MEMBER = """
+redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1])
+redis.call('zadd', KEYS[1], ARGV[2], ARGV[3])
+local last = redis.call('zrange', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('pexpireat', KEYS[1], math.ceil(tonumber(last[2])))
+return 1
 """
 
 
@@ -33,6 +44,7 @@ class RedisStore(SessionStore):
         )
         # Compare-and-delete in one step, as redis-py's own Lock releases (Redis has no such command).
         self._release = self.client.register_script(_RELEASE_IF_OWNER)
+        self._add_member = self.client.register_script(_ADD_MEMBER)
 
     def _call(self, command: str, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -75,6 +87,29 @@ class RedisStore(SessionStore):
         except redis.RedisError as error:
             raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
 
+    def add_member(self, key: str, member: str, ttl: float) -> None:
+        now = _milliseconds(time.time())
+        try:
+            self._add_member(keys=[_SET_PREFIX + key], args=[now, now + _milliseconds(ttl), member])
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
+
+    def members(self, key: str) -> list[str]:
+        live = self._call("zrangebyscore", _SET_PREFIX + key, f"({_milliseconds(time.time())}", "+inf")
+        return [member.decode() for member in live]
+
+    def remove_member(self, key: str, member: str) -> None:
+        self._call("zrem", _SET_PREFIX + key, member)
+
+    def set_keys(self, prefix: str) -> list[str]:
+        pattern = _SET_PREFIX + _glob_escaped(prefix) + "*"
+        now = f"({_milliseconds(time.time())}"
+        try:
+            found = [key.decode() for key in self.client.scan_iter(match=pattern, _type="zset")]
+            return sorted(key[len(_SET_PREFIX):] for key in found if self.client.zcount(key, now, "+inf"))
+        except redis.RedisError as error:
+            raise StoreUnavailable(f"Redis session store: {type(error).__name__}: {error}") from error
+
     def purge_expired(self) -> int:
         return 0  # Redis removes expired keys itself
 
@@ -84,3 +119,8 @@ class RedisStore(SessionStore):
 
 def _milliseconds(seconds: float) -> int:
     return max(1, int(seconds * 1000))
+
+
+def _glob_escaped(text: str) -> str:
+    """`text` matched literally by SCAN's MATCH pattern."""
+    return "".join("\\" + character if character in "*?[]\\" else character for character in text)

@@ -29,6 +29,13 @@ CREATE TABLE IF NOT EXISTS entries (
     expires_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entries_expires_at ON entries (expires_at);
+CREATE TABLE IF NOT EXISTS set_members (
+    key TEXT NOT NULL,
+    member TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (key, member)
+);
+CREATE INDEX IF NOT EXISTS set_members_expires_at ON set_members (expires_at);
 """
 _PURGE_EVERY = 300.0
 #: Rows one process remembers (session entries are a few hundred bytes, auth records a few kB:
@@ -197,11 +204,37 @@ class SQLiteStore(SessionStore):
             self._changed(key)
         return released
 
+    # Sets are read from the database each time (no change markers): they are read at sign-out
+    # and by operators, not on every request.
+
+    def add_member(self, key: str, member: str, ttl: float) -> None:
+        self._execute(
+            "INSERT INTO set_members (key, member, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, member) DO UPDATE SET expires_at = excluded.expires_at",
+            (key, member, self.clock() + ttl),
+        )
+
+    def members(self, key: str) -> list[str]:
+        rows = self._execute(
+            "SELECT member FROM set_members WHERE key = ? AND expires_at > ? ORDER BY expires_at", (key, self.clock())
+        ).fetchall()
+        return [member for (member,) in rows]
+
+    def remove_member(self, key: str, member: str) -> None:
+        self._execute("DELETE FROM set_members WHERE key = ? AND member = ?", (key, member))
+
+    def set_keys(self, prefix: str) -> list[str]:
+        rows = self._execute(
+            "SELECT DISTINCT key FROM set_members WHERE substr(key, 1, ?) = ? AND expires_at > ? ORDER BY key",
+            (len(prefix), prefix, self.clock()),
+        ).fetchall()
+        return [key for (key,) in rows]
+
     def purge_expired(self) -> int:
         purged = self._execute("DELETE FROM entries WHERE expires_at <= ?", (self.clock(),)).rowcount
         if purged:
             self._changed()
-        return purged
+        return purged + self._execute("DELETE FROM set_members WHERE expires_at <= ?", (self.clock(),)).rowcount
 
     def ping(self) -> None:
         self._execute("SELECT 1").fetchall()

@@ -3,6 +3,8 @@
 Keys are namespaced strings (`session:…`, `login:…`, `lock:…`) built by the callers; values
 are JSON objects. Every entry has a time to live, so abandoned logins and idle sessions
 disappear by themselves, and `take` is atomic so a sign-in state can be used once only.
+Sets of strings, each member with its own time to live, live beside the entries under keys
+of their own (a user's sessions, for signing out everywhere).
 """
 
 from __future__ import annotations
@@ -69,6 +71,25 @@ class SessionStore(ABC):
     def release(self, key: str, value: dict[str, Any]) -> bool:
         """Remove the entry only while it still holds `value`: a lock is released by its owner alone,
         never by a request whose own lock expired and was taken by another."""
+
+    # Sets with expiring members (which sessions each user has), beside the entries above.
+
+    @abstractmethod
+    def add_member(self, key: str, member: str, ttl: float) -> None:
+        """Put `member` in the set under `key`, living ttl seconds from now (again: its time starts anew)."""
+
+    @abstractmethod
+    def members(self, key: str) -> list[str]:
+        """The live members of the set under `key`, oldest expiry first; [] when there is none."""
+
+    @abstractmethod
+    def remove_member(self, key: str, member: str) -> None:
+        """Take `member` out of the set under `key` if it is there."""
+
+    @abstractmethod
+    def set_keys(self, prefix: str) -> list[str]:
+        """The keys, starting with `prefix`, of the sets that have a live member. For an operator's
+        listing: it reads every set, so no request should call it."""
 
     @abstractmethod
     def purge_expired(self) -> int:

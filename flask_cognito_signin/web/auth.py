@@ -1,4 +1,4 @@
-"""The sign-in blueprint: /login, /login/<alias>, the callback and /logout, thin views over oidc/ and the user session.
+"""The sign-in blueprint: /login, /login/<alias>, the callback, /logout and /logout/everywhere, thin views over oidc/ and the user session.
 
 Its pages (the provider choice, errors) are templates under cognito_signin/, which a host
 app overrides by putting its own of the same name in its templates folder.
@@ -12,11 +12,13 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from flask_cognito_signin.auth_records import AuthRecord
 from flask_cognito_signin.events import log_event
 from flask_cognito_signin.oidc import InvalidCallback, OIDCError, Provider
 from flask_cognito_signin.oidc.signin import begin_sign_in, complete_sign_in
-from flask_cognito_signin.oidc.signout import logout_url, revoke_refresh_token
+from flask_cognito_signin.oidc.signout import logout_url
 from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
+from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import current_user_session
 
@@ -102,26 +104,34 @@ def logout() -> Response:
     if ended is None:
         return redirect("/")
     log_event("logout", provider=ended.provider)
+    return _leave_provider(ended)
+
+
+@bp.post("/logout/everywhere")
+def logout_everywhere() -> Response:
+    """Signs this user out of every session in this app, on every device, then this browser as /logout does."""
+    user_session = current_user_session()
+    if user_session.session.new:
+        return redirect("/")
+    csrf.protect(request.form.get("csrf_token"))
+    ended = user_session.sign_out()
+    if ended is None:
+        return redirect("/")
+    sign_out_everywhere(signin_state(), ended.provider, ended.user.sub)
+    return _leave_provider(ended)
+
+
+def _leave_provider(ended: AuthRecord) -> Response:
+    """After a sign-out here: revoke the refresh token and send the browser to end the provider's session."""
     provider = _providers().get(ended.provider)
     if provider is None:
         log_event("logout_redirect_failed", logging.WARNING, provider=ended.provider, reason="provider_removed")
         return redirect("/")
-    return redirect(_end_provider_session(provider, ended.tokens.refresh_token, ended.tokens.id_token) or "/")
-
-
-def _end_provider_session(provider: Provider, refresh_token: str | None, id_token: str | None) -> str | None:
-    """Revoke, then build the provider's logout URL; failures are logged, the local sign-out stands."""
-    settings = signin_state().settings
-    if refresh_token:
-        try:
-            if not revoke_refresh_token(provider, refresh_token):
-                log_event("revocation_skipped", provider=provider.alias, reason="no revocation endpoint")
-        except OIDCError as error:
-            log_event("revocation_failed", logging.WARNING, provider=provider.alias, reason=error.code,
-                      detail=error.detail)
+    revoke_quietly(provider, ended.tokens.refresh_token)
     try:
-        return logout_url(provider, return_to=settings.sign_out_uri, id_token=id_token)
+        url = logout_url(provider, return_to=signin_state().settings.sign_out_uri, id_token=ended.tokens.id_token)
     except OIDCError as error:
         log_event("logout_redirect_failed", logging.WARNING, provider=provider.alias, reason=error.code,
                   detail=error.detail)
-        return None
+        return redirect("/")
+    return redirect(url or "/")

@@ -88,10 +88,11 @@ def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> BaseClient:
 
 @pytest.fixture
 def cli() -> Callable[..., Result]:
-    """Runs `flask <args>` as the flask command does: the app is built inside the command, from `environ`."""
+    """Runs `flask <args>` as the flask command does: the app is built inside the command, from `environ`;
+    `input` is what the terminal types at prompts."""
 
-    def run(environ: dict[str, str], *args: str) -> Result:
+    def run(environ: dict[str, str], *args: str, input: str | None = None) -> Result:
         group = FlaskGroup(create_app=lambda: create_app(environ), load_dotenv=False)
-        return CliRunner().invoke(group, list(args), catch_exceptions=False)
+        return CliRunner().invoke(group, list(args), input=input, catch_exceptions=False)
 
     return run

@@ -32,12 +32,14 @@ def env_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def provision(cli, env_file):
-    """`flask cognito provision --pool-name rp-pool --domain-prefix rp-test-app --env-file …` plus `extra`."""
+def provision(cli, env_file, monkeypatch):
+    """`flask cognito provision --pool-name rp-pool --domain-prefix rp-test-app --env-file …` plus `extra`;
+    a test user's password comes from the environment, as the command's help recommends."""
+    monkeypatch.setenv("COGNITO_TEST_USER_PASSWORD", PASSWORD)
 
-    def run(*extra: str):
+    def run(*extra: str, input: str | None = None):
         return cli({}, "cognito", "provision", "--pool-name", POOL, "--domain-prefix", PREFIX,
-                   "--env-file", str(env_file), *extra)
+                   "--env-file", str(env_file), *extra, input=input)
 
     return run
 
@@ -67,7 +69,7 @@ def the_client(aws) -> dict:
 
 
 def test_it_creates_the_pool_domain_app_client_and_test_user_as_prescribed(aws, provision, base_url):
-    result = provision("--user", EMAIL, "--password", PASSWORD)
+    result = provision("--user", EMAIL)
 
     assert result.exit_code == 0, result.output
     pool_id = the_pool_id(aws)
@@ -207,10 +209,10 @@ def test_the_command_works_before_any_env_exists(aws, moto_endpoint, env_file):
 
 
 def test_a_second_run_reuses_everything_and_makes_no_duplicates(aws, provision, env_file):
-    provision("--user", EMAIL, "--password", PASSWORD)
+    provision("--user", EMAIL)
     first_client = the_client(aws)
 
-    result = provision("--user", EMAIL, "--password", PASSWORD, "--force")
+    result = provision("--user", EMAIL, "--force")
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:5] == [
@@ -262,11 +264,69 @@ def test_force_replaces_the_env_file_with_one_readable_by_the_owner_only(aws, pr
     assert [path.name for path in env_file.parent.iterdir()] == [".env"]  # no temporary file left
 
 
+# The test user's password: never an argument -------------------------------------------------
+
+
+def user_signs_in_with(aws, password: str) -> bool:
+    """Whether the test user's permanent password is `password` (an admin sign-in with it works)."""
+    pool_id = the_pool_id(aws)
+    client_id = aws.create_user_pool_client(UserPoolId=pool_id, ClientName="password-check",
+                                            ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH"])["UserPoolClient"]["ClientId"]
+    try:
+        aws.admin_initiate_auth(UserPoolId=pool_id, ClientId=client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                                AuthParameters={"USERNAME": EMAIL, "PASSWORD": password})
+    except aws.exceptions.NotAuthorizedException:
+        return False
+    return True
+
+
+def test_the_password_comes_from_the_environment_without_a_word(aws, provision):
+    result = provision("--user", EMAIL)
+
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output and "Password" not in result.output
+    assert user_signs_in_with(aws, PASSWORD) and not user_signs_in_with(aws, "Another-passw0rd!")
+
+
+def test_without_the_environment_variable_the_password_is_asked_for_twice(aws, provision, monkeypatch):
+    monkeypatch.delenv("COGNITO_TEST_USER_PASSWORD")
+    typed = "Typed-at-the-pr0mpt!"
+
+    result = provision("--user", EMAIL, input=f"{typed}\n{typed}\n")
+
+    assert result.exit_code == 0, result.output
+    assert f"Password of test user {EMAIL}: " in result.output and "Repeat for confirmation: " in result.output
+    assert typed not in result.output, "the prompt does not echo"
+    assert user_signs_in_with(aws, typed)
+
+
+def test_a_prompt_nobody_answers_changes_nothing(aws, provision, monkeypatch):
+    monkeypatch.delenv("COGNITO_TEST_USER_PASSWORD")
+
+    result = provision("--user", EMAIL, input="")
+
+    assert result.exit_code == 1 and "Aborted" in result.output
+    assert pools_named(aws) == []
+
+
+def test_the_password_flag_still_works_and_warns(aws, provision, monkeypatch):
+    monkeypatch.delenv("COGNITO_TEST_USER_PASSWORD")
+    flagged = "Flagged-passw0rd!"
+
+    result = provision("--user", EMAIL, "--password", flagged)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "warning: --password shows the password in the process list and the shell's history; "
+        "set COGNITO_TEST_USER_PASSWORD or answer the prompt instead")
+    assert user_signs_in_with(aws, flagged)
+
+
 # Dry runs --------------------------------------------------------------------------------------
 
 
 def test_a_dry_run_on_an_empty_account_says_what_it_would_create_and_creates_nothing(aws, provision, env_file):
-    result = provision("--user", EMAIL, "--password", PASSWORD, "--dry-run")
+    result = provision("--user", EMAIL, "--dry-run")
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
@@ -283,12 +343,12 @@ def test_a_dry_run_on_an_empty_account_says_what_it_would_create_and_creates_not
 
 
 def test_a_dry_run_says_what_it_would_reuse_and_update_and_changes_nothing(aws, provision, env_file):
-    provision("--user", EMAIL, "--password", PASSWORD)
+    provision("--user", EMAIL)
     client = the_client(aws)
     aws.update_user_pool_client(UserPoolId=client["UserPoolId"], ClientId=client["ClientId"], LogoutURLs=[])
     drifted, before = the_client(aws), env_file.read_text()
 
-    result = provision("--user", EMAIL, "--password", PASSWORD, "--dry-run")
+    result = provision("--user", EMAIL, "--dry-run")
 
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:5] == [
@@ -307,7 +367,7 @@ def test_a_dry_run_says_what_it_would_reuse_and_update_and_changes_nothing(aws, 
 
 
 def test_delete_removes_the_client_the_domain_and_the_pool(aws, provision):
-    provision("--user", EMAIL, "--password", PASSWORD)
+    provision("--user", EMAIL)
     pool_id, client_id = the_pool_id(aws), the_client(aws)["ClientId"]
 
     result = provision("--delete")
@@ -403,8 +463,9 @@ def test_an_unknown_profile_is_one_line(provision, monkeypatch):
     assert result.output == "Error: AWS: The config profile (nobody) could not be found\n"
 
 
-def test_an_aws_refusal_names_the_operation_and_the_error_code(aws, provision):
-    result = provision("--user", EMAIL, "--password", "weak")
+def test_an_aws_refusal_names_the_operation_and_the_error_code(aws, provision, monkeypatch):
+    monkeypatch.setenv("COGNITO_TEST_USER_PASSWORD", "weak")
+    result = provision("--user", EMAIL)
 
     assert result.exit_code == 1
     assert result.output.splitlines()[-1].startswith(
@@ -449,7 +510,7 @@ def test_an_app_base_url_cognito_would_refuse_stops_the_run_before_any_change(aw
 @pytest.mark.parametrize(("arguments", "message"), [
     (["--domain-prefix", "My_App"], "Invalid value for '--domain-prefix': use 1 to 63 lower-case letters"),
     (["--domain-prefix", "my-aws-app"], "without aws, amazon or cognito"),
-    (["--user", EMAIL], "--user and --password go together."),
+    (["--password", PASSWORD], "--password goes with --user."),
     (["--delete", "--user", EMAIL, "--password", PASSWORD], "--user and --password do not go with --delete."),
 ])
 def test_wrong_options_are_usage_errors(cli, env_file, arguments, message):

@@ -2,7 +2,8 @@
 
 Cognito API reference: AdminCreateUser, AdminDisableUser ("deactivates a user and revokes
 all access tokens for the user. A deactivated user can't sign in"), AdminEnableUser,
-AdminDeleteUser, AdminSetUserPassword, AdminAddUserToGroup / AdminRemoveUserFromGroup.
+AdminDeleteUser, AdminSetUserPassword, AdminAddUserToGroup / AdminRemoveUserFromGroup,
+AdminUserGlobalSignOut.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 from devidp import start_server
 from devidp.__main__ import main as devidp_main
 from devidp.config import DEFAULT_CONFIG_PATH, load_config
+from tests.devidp.conftest import HostedUIDriver
 
 ADMIN = "http://127.0.0.1:9229/_admin"
 
@@ -69,6 +71,26 @@ def test_a_disabled_users_refresh_token_stops_working(admin, hosted_ui):
     admin("POST", "/users/demo/enable", {})
     assert hosted_ui.refresh(tokens["refresh_token"]).get_json() == {"error": "invalid_grant"}
     assert hosted_ui.refresh(hosted_ui.tokens()["refresh_token"]).status_code == 200
+
+
+def test_a_global_sign_out_revokes_the_users_tokens_and_leaves_its_hosted_ui_session(admin, app, pool, hosted_ui):
+    """AdminUserGlobalSignOut: Cognito "no longer accepts a signed-out user's refresh tokens in
+    refresh requests" nor its access tokens at its own endpoints, and the operation "doesn't
+    clear the managed login session cookie". Other users keep theirs."""
+    laptop, phone = hosted_ui, HostedUIDriver(app.test_client(), pool.default_client)
+    on_laptop, on_phone = laptop.tokens(), phone.tokens()
+    guests = HostedUIDriver(app.test_client(), pool.default_client).tokens(username="guest", password="GuestPass1!")
+
+    answer = admin("POST", "/users/DEMO/global-sign-out", {})
+
+    assert answer.status_code == 200 and answer.get_json()["username"] == "demo"
+    for tokens in (on_laptop, on_phone):
+        assert laptop.refresh(tokens["refresh_token"]).get_json() == {"error": "invalid_grant"}
+        assert laptop.userinfo(tokens["access_token"]).status_code == 401
+    assert laptop.refresh(guests["refresh_token"]).status_code == 200
+    assert laptop.userinfo(guests["access_token"]).status_code == 200
+    assert "code" in laptop.query(laptop.authorize(laptop.params()).location), "the hosted-UI session stays"
+    assert admin("POST", "/users/nobody/global-sign-out", {}).status_code == 404
 
 
 def test_a_deleted_users_tokens_do_not_pass_to_a_new_user_of_that_name(admin, hosted_ui):
@@ -142,6 +164,8 @@ def test_the_admin_command_drives_a_running_emulator(tmp_path, monkeypatch, caps
         assert json.loads(capsys.readouterr().out)["groups"] == ["readers"]
         assert devidp_main([*url, "set-groups", "carol", "admins", "readers"]) == 0
         assert json.loads(capsys.readouterr().out)["groups"] == ["admins", "readers"]
+        assert devidp_main([*url, "global-sign-out", "carol"]) == 0
+        assert json.loads(capsys.readouterr().out)["username"] == "carol"
         assert devidp_main([*url, "disable", "carol"]) == 0
         assert json.loads(capsys.readouterr().out)["enabled"] is False
         assert devidp_main([*url, "delete", "carol"]) == 0

@@ -434,3 +434,22 @@ def test_a_disabled_federated_user_cannot_sign_in(chain):
     chain.downstream.apps.emulator.directory.disable(f"Corp_{ALICE.sub}")
     params, answer = chain.sign_in()
     assert answer == {"error": "invalid_request", "state": params["state"]}
+
+
+@pytest.mark.parametrize("name", [f"Corp_{ALICE.sub}", f"corp_{ALICE.sub.upper()}"], ids=["same", "other-case"])
+def test_a_sign_in_never_takes_over_a_native_user_of_the_federated_name(chain, name):
+    """Cognito developer guide, "Linking federated users to an existing user profile": a
+    federated user signs in to an existing profile only if an administrator linked the
+    profile to its identity (AdminLinkProviderForUser); else the pool makes the user
+    ``<ProviderName>_<sub>``. A native user who holds that name (user names ignore case)
+    is not the provider's user: the sign-in is refused, and the native user, its password
+    and its groups stay as they were."""
+    directory = chain.downstream.apps.emulator.directory
+    native = directory.add(User(username=name, password="NativePass1!", groups=("admins",)))
+
+    params, answer = chain.sign_in()
+
+    assert answer == {"error": "invalid_request", "state": params["state"]}
+    assert chain.pool.user(name) == native
+    assert chain.federated_users() == []
+

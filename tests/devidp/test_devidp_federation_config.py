@@ -13,7 +13,7 @@ import re
 import pytest
 
 from devidp.config import ConfigError, IdentityProvider, parse_config
-from devidp.directory import UserDirectory
+from devidp.directory import NameTaken, UserDirectory
 from devidp.federation import mapped_attributes
 
 
@@ -157,7 +157,7 @@ def test_a_pool_that_signs_in_with_email_keeps_provider_user_names():
     data = _data(username_attributes=["email"])
     del data["users"][0]["username"]
     pool = parse_config(data)
-    directory = UserDirectory(pool, sign_out=lambda name: None)
+    directory = UserDirectory(pool, sign_out=lambda name: None, revoke_tokens=lambda name: None)
     corp = pool.identity_provider("Corp")
     user = directory.federate(corp, "abc-123", {"email": "demo@corp.example"}, 1_700_000_000_000)
     assert user.username == "Corp_abc-123" and user.identities[0].date_created == 1_700_000_000_000
@@ -165,3 +165,26 @@ def test_a_pool_that_signs_in_with_email_keeps_provider_user_names():
     again = directory.federate(corp, "abc-123", {"custom:dept": "R&D"}, 1_800_000_000_000)
     assert again.email == "demo@corp.example" and again.attributes["custom:dept"] == "R&D"
     assert again.identities == user.identities and again.sub == user.sub
+
+
+def test_an_account_never_gets_a_user_that_is_not_its_own():
+    """Cognito developer guide, "Linking federated users to an existing user profile": only a
+    user linked to the account is signed in for it. User names ignore case and provider names
+    do not, so provider "CORP" would name its account x "CORP_x", the user of "Corp"'s x; and a
+    native user may hold such a name. Neither is taken over."""
+    data = _data()
+    data["identity_providers"].append({**data["identity_providers"][0], "name": "CORP", "idp_identifiers": []})
+    data["users"].append({"username": "corp_native", "password": "NativePass1!"})
+    pool = parse_config(data)
+    directory = UserDirectory(pool, sign_out=lambda name: None, revoke_tokens=lambda name: None)
+    corp, shouting = pool.identity_provider("Corp"), pool.identity_provider("CORP")
+    corps_user = directory.federate(corp, "x", {"email": "x@corp.example"}, 1_700_000_000_000)
+
+    with pytest.raises(NameTaken):
+        directory.federate(shouting, "x", {"email": "intruder@example.com"}, 1_800_000_000_000)
+    with pytest.raises(NameTaken):
+        directory.federate(corp, "native", {}, 1_800_000_000_000)
+
+    assert directory.pool.user("Corp_x") == corps_user
+    assert directory.pool.user("corp_native").password == "NativePass1!"
+    assert directory.federate(corp, "x", {}, 1_900_000_000_000).sub == corps_user.sub  # its own user, again

@@ -42,7 +42,7 @@ def sign_in_see_the_session_and_sign_out(page, emulator_url: str, rp) -> None:
     cookies = {cookie["name"]: cookie for cookie in page.context.cookies(rp.url)}
     assert cookies["cognito_session"]["httpOnly"] and cookies["cognito_session"]["sameSite"] == "Lax"
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(rp.url + "/")
     expect(page.get_by_text("You are not signed in")).to_be_visible()
     assert any(url.startswith(f"{emulator_url}/logout?client_id=") for url in requested)

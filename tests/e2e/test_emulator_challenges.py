@@ -55,7 +55,7 @@ def test_first_sign_in_asks_for_a_new_password_that_meets_the_policy(page, emula
     screenshot(page, "signed-in-after-new-password")
 
     # The temporary password is gone; the new one signs in without the challenge.
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(rp.url + "/")
     page.goto(rp.url + "/login")
     sign_in(page, "newbie", "TempPass1!")

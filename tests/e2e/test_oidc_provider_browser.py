@@ -46,7 +46,7 @@ def test_sign_in_and_out_with_oidc_provider(page, op_and_rp):
     assert page.get_by_role("cell", name=op.url, exact=True).count() == 1  # the iss claim
     screenshot(page, "signed-in-oidc-provider")
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     page.wait_for_url(re.compile(re.escape(op.url) + "/session/end"))
     page.get_by_role("button", name="Yes, sign me out").click()
     page.wait_for_url(rp.url + "/")

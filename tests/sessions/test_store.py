@@ -194,3 +194,84 @@ def test_an_unreachable_redis_raises_store_unavailable_and_recovers(tmp_path):
         store.ping()
     finally:
         server.stop()
+
+
+# Sets with expiring members --------------------------------------------------------------
+
+def test_a_set_holds_its_members_until_each_expires(store):
+    store.add_member("user-sessions:a", "session:1", ttl=LONG)
+    store.add_member("user-sessions:a", "session:2", ttl=SHORT)
+    store.add_member("user-sessions:b", "session:3", ttl=LONG)
+    assert sorted(store.members("user-sessions:a")) == ["session:1", "session:2"]
+    outlive(store, SHORT)
+    assert store.members("user-sessions:a") == ["session:1"]
+    assert store.members("user-sessions:b") == ["session:3"]
+    assert store.members("user-sessions:nobody") == []
+
+
+def test_adding_a_member_again_starts_its_time_anew(store):
+    store.add_member("user-sessions:a", "session:1", ttl=SHORT)
+    store.add_member("user-sessions:a", "session:1", ttl=LONG)
+    outlive(store, SHORT)
+    assert store.members("user-sessions:a") == ["session:1"]
+
+
+def test_a_removed_member_is_gone(store):
+    store.add_member("user-sessions:a", "session:1", ttl=LONG)
+    store.add_member("user-sessions:a", "session:2", ttl=LONG)
+    store.remove_member("user-sessions:a", "session:1")
+    store.remove_member("user-sessions:a", "session:unknown")
+    assert store.members("user-sessions:a") == ["session:2"]
+
+
+def test_set_keys_names_the_sets_with_live_members_under_a_prefix(store):
+    store.add_member("user-sessions:a", "session:1", ttl=LONG)
+    store.add_member("user-sessions:b", "session:2", ttl=SHORT)
+    store.add_member("user-sessions:*", "session:3", ttl=LONG)  # a glob character is only a character
+    store.add_member("other:c", "session:4", ttl=LONG)
+    store.put("user-sessions:not-a-set", {}, ttl=LONG)
+    outlive(store, SHORT)
+    assert store.set_keys("user-sessions:") == ["user-sessions:*", "user-sessions:a"]
+    assert store.set_keys("user-sessions:*") == ["user-sessions:*"]
+
+
+def test_sets_and_entries_do_not_meet(store):
+    store.put("k", {"v": 1}, ttl=LONG)
+    store.add_member("k", "m", ttl=LONG)
+    store.delete("k")
+    assert store.members("k") == ["m"] and store.get("k") is None
+
+
+def test_expired_members_go_at_a_purge(tmp_path):
+    store = SQLiteStore(tmp_path / "store.db", clock=Clock())
+    store.add_member("user-sessions:a", "session:1", ttl=SHORT)
+    store.add_member("user-sessions:a", "session:2", ttl=LONG)
+    outlive(store, SHORT)
+    assert store.purge_expired() == 1
+    rows = store._execute("SELECT member FROM set_members").fetchall()
+    assert rows == [("session:2",)]
+
+
+def test_a_redis_set_expires_with_its_last_member(redis_url):
+    store = RedisStore(redis_url)
+    store.add_member("user-sessions:a", "session:1", ttl=LONG)
+    store.add_member("user-sessions:a", "session:2", ttl=SHORT)
+    ttl_ms = store.client.pttl("cognito-rp-sets:user-sessions:a")
+    assert (LONG - 5) * 1000 < ttl_ms <= LONG * 1000
+
+
+def test_sets_are_shared_by_every_instance_of_a_redis_store(redis_url):
+    RedisStore(redis_url).add_member("user-sessions:a", "session:1", ttl=LONG)
+    other = RedisStore(redis_url)
+    assert other.members("user-sessions:a") == ["session:1"]
+    other.remove_member("user-sessions:a", "session:1")
+    assert RedisStore(redis_url).members("user-sessions:a") == []
+
+
+def test_sqlite_sets_are_shared_across_processes(tmp_path):
+    path = str(tmp_path / "shared.db")
+    context = multiprocessing.get_context("fork")
+    process = context.Process(target=lambda: SQLiteStore(path).add_member("user-sessions:a", "session:1", LONG))
+    process.start()
+    process.join(10)
+    assert SQLiteStore(path).members("user-sessions:a") == ["session:1"]

@@ -105,6 +105,10 @@ class FakeCognito:
         self.document = discovery_document(pool)
         self.grants: dict[str, Grant] = {}
         self.refresh_tokens: dict[str, PoolUser] = {}
+        #: The origin_jti of each refresh token's sign-in: Cognito stamps refreshed tokens with it too.
+        self.refresh_origins: dict[str, str] = {}
+        #: Every token endpoint answer sent, in order: the tokens the app holds.
+        self.issued: list[dict[str, Any]] = []
         self.revoked: list[str] = []
         self.token_requests: list[responses.PreparedRequest] = []
         #: Claims merged into (or, with value None, removed from) every ID token issued.
@@ -178,18 +182,22 @@ class FakeCognito:
             user = self.refresh_tokens.get(form.get("refresh_token", ""))
             if user is None:
                 return 400, {}, json.dumps({"error": "invalid_grant"})
-            answer = self.issue(user, nonce=None, scope="openid email profile", with_refresh=False)
+            answer = self.issue(user, nonce=None, scope="openid email profile", with_refresh=False,
+                                origin_jti=self.refresh_origins.get(form["refresh_token"]))
         else:
             return 400, {}, json.dumps({"error": "unsupported_grant_type"})
         if self.token_answer_hook:
             answer = self.token_answer_hook(answer)
             if isinstance(answer, tuple):
                 return answer
+        self.issued.append(answer)
         return 200, {"Content-Type": "application/json"}, json.dumps(answer)
 
-    def issue(self, user: PoolUser, *, nonce: str | None, scope: str, with_refresh: bool) -> dict[str, Any]:
+    def issue(self, user: PoolUser, *, nonce: str | None, scope: str, with_refresh: bool,
+              origin_jti: str | None = None) -> dict[str, Any]:
+        """Tokens of a new sign-in, or (with its `origin_jti`) refreshed tokens of an earlier one."""
         now = int(self.clock())
-        origin_jti = str(uuid.uuid4())
+        origin_jti = origin_jti or str(uuid.uuid4())
         access_token = sign(self.access_token_claims(user, scope, now, origin_jti), self.key)
         id_claims = {
             "at_hash": create_half_hash(access_token, "RS256").decode(),
@@ -225,6 +233,7 @@ class FakeCognito:
         if with_refresh:
             refresh_token = secrets.token_urlsafe(48)
             self.refresh_tokens[refresh_token] = user
+            self.refresh_origins[refresh_token] = origin_jti
             answer["refresh_token"] = refresh_token
         return answer
 
