@@ -249,15 +249,16 @@ def names_in(text: str, pattern: str) -> set[str]:
 
 def test_the_host_config_and_the_example_env_file_name_every_setting_the_extension_reads():
     """settings.py, the host's config.py and .env.example list the same settings; .env.example adds
-    only what gunicorn.conf.py, boto3 and `make run` read from the environment themselves."""
+    only what gunicorn.conf.py, boto3, the commands and `make run` read from the environment themselves."""
     read = names_in((ROOT / "flask_cognito_signin" / "settings.py").read_text(), r'"([A-Z][A-Z0-9_]{3,})"')
     read -= {"DISCOVERY_SUFFIX"}
     documented = names_in((ROOT / ".env.example").read_text(), r"^#? ?([A-Z][A-Z0-9_]+)=")
     served = names_in((ROOT / "gunicorn.conf.py").read_text(), r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"')
     launcher = {"DEVIDP_CONFIG"}  # scripts/run_local.py
+    commands = {"COGNITO_TEST_USER_PASSWORD"}  # flask cognito provision, from the environment itself
     aws = {name for name in documented if name.startswith("AWS_")}  # boto3's own
     assert set(host_config.SETTINGS) == read
-    assert documented - served - launcher - aws == read
+    assert documented - served - launcher - commands - aws == read
 
 
 def test_the_host_config_takes_the_real_environment_over_the_env_file(tmp_path, monkeypatch):
