@@ -260,6 +260,31 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("userinfo-kept-apart", "flask_cognito_signin/oidc/user.py",
              "if name not in id_claims}", "if name not in id_claims and False}",
              ("tests/web/test_pages.py",)),
+    # Issue 19: the SQLite store's rules ----------------------------------------------------------
+    Mutation("sqlite-marker-changed-before-the-commit", "flask_cognito_signin/sessions/sqlite.py",
+             "                for slot in {slot_of(changed_key) for changed_key in changed}:\n"
+             "                    self._mark(connection, slot)\n"
+             '                connection.execute("COMMIT")\n',
+             '                connection.execute("COMMIT")\n'
+             "                for slot in {slot_of(changed_key) for changed_key in changed}:\n"
+             "                    self._mark(connection, slot)\n",
+             ("tests/sessions/test_sqlite_killed_writer.py",)),
+    Mutation("sqlite-remembers-the-committed-marker", "flask_cognito_signin/sessions/sqlite.py",
+             "self._read[key] = (written_under, stored, expires_at)", "self._read[key] = (marker, stored, expires_at)",
+             ("tests/sessions/test_sqlite_killed_writer.py",)),
+    Mutation("sqlite-waits-for-locks-cooperatively", "flask_cognito_signin/sessions/sqlite.py",
+             "sqlite3.connect(self.path, timeout=0, isolation_level=None)",
+             "sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)",
+             ("tests/sessions/test_sqlite_under_gevent.py",)),
+    Mutation("sqlite-files-tightened-at-start-up", "flask_cognito_signin/sessions/sqlite.py",
+             "                    path.chmod(0o600)\n", "                    pass\n",
+             ("tests/sessions/test_sqlite_file_modes.py",)),
+    Mutation("sqlite-refuses-network-file-systems", "flask_cognito_signin/sessions/sqlite.py",
+             "        if shared is not None:\n", "        if False:\n",
+             ("tests/sessions/test_sqlite_file_systems.py",)),
+    Mutation("mount-of-the-longest-mount-point", "flask_cognito_signin/sessions/file_systems.py",
+             "(best is None or len(mount_point) >= len(best[1]))", "True",
+             ("tests/sessions/test_sqlite_file_systems.py",)),
     # Issue 12: the extension leaves the host alone ------------------------------------------------
     Mutation("store-failure-while-opening-is-503", "flask_cognito_signin/authz.py",
              "    if unavailable is not None:  # the store failed while the session was opened\n        raise unavailable\n",

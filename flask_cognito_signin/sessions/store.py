@@ -1,8 +1,9 @@
 """The contract every session store keeps: a small key-value store with expiry.
 
-Keys are namespaced strings (`session:…`, `login:…`, `lock:…`) built by the callers; values
-are JSON objects. Every entry has a time to live, so abandoned logins and idle sessions
-disappear by themselves, and `take` is atomic so a sign-in state can be used once only.
+Keys are namespaced strings (`session:…`, `auth:…`, `lock:…`) built by the callers; values
+are JSON objects. Every entry has a time to live, so idle sessions and abandoned locks
+disappear by themselves, and `take` is atomic so a value can be used once only. Nothing is
+stored for a browser before it signs in (pending sign-ins wait in a cookie).
 """
 
 from __future__ import annotations
