@@ -79,6 +79,8 @@ class PendingSignIns:
             pending = PendingSignIn.from_dict(data)
         except (JoseError, ValueError, TypeError, KeyError, AttributeError):
             return None  # not sealed by this app's key (another SECRET_KEY, a forgery), or not our payload
+        if not all(isinstance(value, str) for value in data.values()):
+            return None
         if not isinstance(expires_at, (int, float)) or expires_at <= now:
             return None
         return pending, expires_at

@@ -139,10 +139,10 @@ class SQLiteStore(SessionStore):
             time.sleep(pause)
             pause = min(pause * 2, _RETRY_MOST)
 
-    def _execute(self, sql: str, parameters: tuple = ()) -> list[tuple]:
-        """One read, its rows."""
+    def _execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        """One read (a lock it waits for is met at its first step, within execute)."""
         try:
-            return self._retrying(lambda: self._connection().execute(sql, parameters).fetchall())
+            return self._retrying(lambda: self._connection().execute(sql, parameters))
         except (sqlite3.Error, OSError) as error:
             raise self._unavailable(error) from error
 
@@ -194,7 +194,7 @@ class SQLiteStore(SessionStore):
             return Entry(decode_value(stored), expires_at) if expires_at > now else None
         rows = self._execute(  # the row and the marker its last write left, in one snapshot
             "SELECT value, expires_at, (SELECT marker FROM markers WHERE slot = ?) FROM entries "
-            "WHERE key = ? AND expires_at > ?", (slot, key, now))
+            "WHERE key = ? AND expires_at > ?", (slot, key, now)).fetchall()
         if not rows:
             return None
         stored, expires_at, written_under = rows[0]
@@ -255,7 +255,7 @@ class SQLiteStore(SessionStore):
         return purged
 
     def ping(self) -> None:
-        self._execute("SELECT 1")
+        self._execute("SELECT 1").fetchall()
 
     def _purge_now_and_then(self) -> None:
         """Expired rows are invisible already; deleting them every few minutes keeps the file small."""
