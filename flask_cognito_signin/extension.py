@@ -18,6 +18,7 @@ from . import cli
 from .auth_records import AuthRecords
 from .authz import current_user, identify_request
 from .oidc import Provider
+from .pending_sign_ins import PendingSignIns
 from .sessions import ServerSideSessionInterface, open_store
 from .settings import ConfigError, Settings
 from .state import EXTENSION_KEY, SignInState
@@ -73,6 +74,7 @@ class CognitoSignIn:
             providers={provider.alias: Provider(provider, settings.http_timeout) for provider in settings.providers},
             store=store,
             auth_records=AuthRecords(store),
+            pending_sign_ins=PendingSignIns(settings.secret_key, secure=https),
         )
         app.register_blueprint(auth.bp, url_prefix=settings.url_prefix or None)
         errors.init_app(app)

@@ -13,6 +13,7 @@ from flask import Flask, current_app
 
 from .auth_records import AuthRecords
 from .oidc import Provider
+from .pending_sign_ins import PendingSignIns
 from .sessions import SessionStore
 from .settings import ConfigError, Settings
 
@@ -26,6 +27,7 @@ class SignInState:
     providers: Mapping[str, Provider]
     store: SessionStore
     auth_records: AuthRecords
+    pending_sign_ins: PendingSignIns
 
 
 def signin_state(app: Flask | None = None) -> SignInState:

@@ -1,23 +1,22 @@
 """The one owner of what this app keeps about a browser: pending sign-ins, the user, the tokens.
 
-Pending sign-ins are stored apart from the session, in a few slots keyed by the session id,
-so a callback is accepted only in the browser that started it, and only once (the store's
-atomic `take`). The session points at an immutable AuthRecord (the user and
-the tokens, never sent to the browser) and keeps it fresh: one request per session
-refreshes, under a lock in the store, while concurrent requests of the same session wait
-for its result.
+Pending sign-ins are kept by the browser itself, each in an encrypted cookie
+(pending_sign_ins), so a callback is accepted only in the browser that started it, and only
+once; nothing is stored for a browser until its sign-in succeeds. The session then points at
+an immutable AuthRecord (the user and the tokens, never sent to the browser) and keeps it
+fresh: one request per session refreshes, under a lock in the store, while concurrent
+requests of the same session wait for its result.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import secrets
 import time
 from dataclasses import dataclass
 
-from flask import current_app, g, session
+from flask import after_this_request, current_app, g, request, session
+from werkzeug.wrappers import Response
 
 from flask_cognito_signin.auth_records import AuthRecord, AuthRecords
 from flask_cognito_signin.events import log_event
@@ -28,6 +27,7 @@ from flask_cognito_signin.oidc.refresh import refresh_tokens
 from flask_cognito_signin.oidc.signin import PendingSignIn, SignIn
 from flask_cognito_signin.oidc.token_endpoint import TokenSet
 from flask_cognito_signin.oidc.user import User
+from flask_cognito_signin.pending_sign_ins import PendingSignIns
 from flask_cognito_signin.sessions import (
     ABSOLUTE_EXPIRY_KEY,
     ServerSideSession,
@@ -36,25 +36,21 @@ from flask_cognito_signin.sessions import (
 from flask_cognito_signin.sessions.interface import store_key
 from flask_cognito_signin.state import signin_state
 
-#: Seconds a user may spend at the identity provider between /login and the callback.
-SIGN_IN_LIFETIME = 600
-#: Sign-ins one browser may have under way at once (a few tabs); a new one replaces the oldest.
-MAX_PENDING_SIGN_INS = 4
 _LOCK_POLL = 0.05
 #: Seconds a replaced record stays readable, for requests that loaded the session before a refresh.
 _REPLACED_RECORD_GRACE = 60
 
 _RECORD, _SIGNED_IN_AT = "auth_record", "signed_in_at"
-_STARTED_AT = "started_at"
 
 
 class UserSession:
     def __init__(self, session: ServerSideSession, interface: ServerSideSessionInterface, records: AuthRecords,
-                 max_age: float):
+                 max_age: float, pending: PendingSignIns):
         self.session = session
         self.interface = interface
         self.store = interface.store
         self.records = records
+        self.pending = pending
         self.max_age = max_age
         self.clock = interface.clock
         self._record_id: str | None = None
@@ -63,39 +59,25 @@ class UserSession:
 
     # Signing in and out ----------------------------------------------------------------
 
-    def _pending_keys(self) -> list[str]:
-        """The store keys of this browser's pending sign-ins: a fixed number of slots, so a browser
-        hammering /login replaces its oldest sign-in instead of adding rows without limit."""
-        sid = self.session.sid
-        return ["login:" + hashlib.sha256(f"{sid}\n{slot}".encode()).hexdigest() for slot in range(MAX_PENDING_SIGN_INS)]
-
     def remember_pending(self, pending: PendingSignIn) -> None:
-        value = {**pending.as_dict(), _STARTED_AT: self.clock()}
-        keys = self._pending_keys()
-        if not any(self.store.add(key, value, SIGN_IN_LIFETIME) for key in keys):
-            self.store.put(min(keys, key=self._pending_started_at), value, SIGN_IN_LIFETIME)
-        self.session.keep(SIGN_IN_LIFETIME)
+        """Keep `pending` in this browser (a cookie, see pending_sign_ins) until its callback."""
+        cookies = request.cookies
 
-    def _pending_started_at(self, key: str) -> float:
-        entry = self.store.get(key)
-        return entry.value.get(_STARTED_AT, 0.0) if entry else float("-inf")
+        @after_this_request
+        def set_cookie(response: Response) -> Response:
+            self.pending.remember(pending, cookies, response, self.clock())
+            return response
 
     def take_pending(self, state: str) -> PendingSignIn | None:
-        """The sign-in this browser started with `state`, removed so that it works once.
-
-        The store's atomic take decides between two callbacks racing with one state. Should a
-        newer sign-in of this browser replace the slot between the look-up and the take, both
-        are dropped: the user starts again.
-        """
-        for key in self._pending_keys():
-            entry = self.store.get(key)
-            if entry is not None and _same_state(entry.value, state):
-                taken = self.store.take(key)
-                if taken is None or not _same_state(taken, state):
-                    return None
-                taken.pop(_STARTED_AT, None)
-                return PendingSignIn.from_dict(taken)
-        return None
+        """The sign-in this browser started with `state`; its cookie is deleted in this answer,
+        whatever the callback's outcome, so that it works once."""
+        name = self.pending.cookie_name(state)
+        if name in request.cookies:
+            @after_this_request
+            def delete_cookie(response: Response) -> Response:
+                self.pending.forget(name, response)
+                return response
+        return self.pending.take(state, request.cookies, self.clock())
 
     def sign_in(self, result: SignIn) -> None:
         """Replace whatever the session held with the new user, under a new session id."""
@@ -289,11 +271,6 @@ def end_sessions_of(logins: Logins, records: AuthRecords, provider: str, sub: st
     return ended
 
 
-def _same_state(pending: dict, state: str) -> bool:
-    stored = pending.get("state")
-    return isinstance(stored, str) and hmac.compare_digest(stored.encode(), state.encode())
-
-
 def current_user_session() -> UserSession:
     """This request's UserSession, made once per request."""
     request_globals = g._get_current_object()  # one context lookup instead of one per attribute
@@ -302,6 +279,7 @@ def current_user_session() -> UserSession:
         app = current_app._get_current_object()
         state = signin_state(app)
         user_session = request_globals.user_session = UserSession(
-            session._get_current_object(), app.session_interface, state.auth_records, state.settings.session_max_age
+            session._get_current_object(), app.session_interface, state.auth_records, state.settings.session_max_age,
+            state.pending_sign_ins,
         )
     return user_session

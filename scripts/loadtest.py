@@ -9,6 +9,9 @@ behind one load balancer (cookies ignore ports, so A and B share the browser's c
 - redis:     sign-ins and API calls keep going while Redis is killed and restarted:
              503s during the outage, no 500, sign-ins succeed again afterwards.
 - idp:       the same while the emulator (the IdP) is killed and restarted.
+- flood:     10,000 /login requests without cookies (a bot starting sign-ins it never
+             finishes): the store holds as many entries after as before, and a real sign-in
+             still works. Bounded in count and in time (--flood-seconds).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,22 +191,61 @@ def run_fault(cluster: Cluster, target: str, seconds: float = 12.0) -> bool:
     return server_errors == 0 and recovered and keeper_kept
 
 
+def run_flood(cluster: Cluster, count: int, seconds: float) -> bool:
+    """`count` cookieless /login requests over both instances, stopping early after `seconds`."""
+    store = redis.Redis(port=cluster.redis_port)
+    before = store.dbsize()
+    deadline = time.monotonic() + seconds
+    local = threading.local()
+    urls = (cluster.a_url, cluster.b_url)
+
+    def login(n: int) -> str:
+        if time.monotonic() > deadline:
+            return "not sent (time is up)"
+        if not hasattr(local, "browser"):
+            local.browser = requests.Session()
+        try:
+            status = local.browser.get(urls[n % 2] + "/login", allow_redirects=False, timeout=10).status_code
+        except requests.RequestException as error:
+            return type(error).__name__
+        finally:
+            local.browser.cookies.clear()  # every request comes from a fresh cookie jar
+        return f"HTTP {status}"
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = Counter(pool.map(login, range(count)))
+    elapsed = time.perf_counter() - started
+    after = store.dbsize()
+    _, _, signed_in = one_sign_in(cluster.a_url + "/login", cluster.b_url)
+    print(f"{count} cookieless /login requests over two instances sharing Redis:")
+    print(f"  outcomes: {dict(outcomes)}; {sum(outcomes.values()) / elapsed:.0f} requests/s")
+    print(f"  store entries before: {before}, after: {after}; a sign-in afterwards: {signed_in}")
+    return outcomes["HTTP 302"] == count and after <= before and signed_in == "ok"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("scenarios", nargs="*", help="load, redis and/or idp (default: all three)")
+    parser.add_argument("scenarios", nargs="*", help="load, redis, idp and/or flood (default: all four)")
     parser.add_argument("--sign-ins", type=int, default=200)
+    parser.add_argument("--logins", type=int, default=10_000, help="cookieless /login requests of the flood")
+    parser.add_argument("--flood-seconds", type=float, default=300, help="the flood stops sending after this")
     args = parser.parse_args()
-    unknown = set(args.scenarios) - {"load", "redis", "idp"}
+    unknown = set(args.scenarios) - {"load", "redis", "idp", "flood"}
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     verdicts = {}
     with tempfile.TemporaryDirectory() as tmp:
         cluster = make_cluster(Path(tmp))
         try:
-            for scenario in args.scenarios or ["load", "redis", "idp"]:
+            for scenario in args.scenarios or ["load", "redis", "idp", "flood"]:
                 print()
-                verdicts[scenario] = (run_load(cluster, args.sign_ins) if scenario == "load"
-                                      else run_fault(cluster, scenario))
+                if scenario == "load":
+                    verdicts[scenario] = run_load(cluster, args.sign_ins)
+                elif scenario == "flood":
+                    verdicts[scenario] = run_flood(cluster, args.logins, args.flood_seconds)
+                else:
+                    verdicts[scenario] = run_fault(cluster, scenario)
         finally:
             stop_cluster(cluster)
     print()

@@ -1,21 +1,23 @@
 """Three session rules tested head-on, each by the break it guards against (see scripts/mutation.py).
 
-A state is single-use whatever its first callback did; an id replaced at sign-in is worthless
+A state is single-use whatever its first callback did (its cookie is deleted); an id replaced at sign-in is worthless
 at once; a session id is believed only under its own signature.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from flask import session
 from itsdangerous import Signer
 
 from flask_cognito_signin.oidc.signin import PendingSignIn
 from flask_cognito_signin.sessions.interface import store_key
-from flask_cognito_signin.user_session import current_user_session
-from tests.conftest import relative
+from flask_cognito_signin.state import signin_state
+from tests.conftest import AuthActions, relative
 from tests.support.cognito import PoolUser
 
 COOKIE = "__Host-cognito_session"
@@ -80,14 +82,19 @@ def test_a_state_is_gone_once_a_callback_used_it_whatever_the_outcome(auth, clie
     assert len(idp.token_requests) == token_requests, "a used state never reaches the token endpoint"
 
 
-def test_take_pending_returns_a_sign_in_once(app):
+def test_a_pending_sign_in_opens_only_under_its_own_state(app):
     pending = PendingSignIn("cognito", "state-1", "nonce-1", "v" * 64, "https://rp.example.com/cb", "/next")
-    with app.test_request_context("/"):
-        user_session = current_user_session()
-        user_session.remember_pending(pending)
-        assert user_session.take_pending("another-state") is None
-        assert user_session.take_pending("state-1") == pending
-        assert user_session.take_pending("state-1") is None
+    cookies = signin_state(app).pending_sign_ins
+    sealed = {cookies.cookie_name("state-1"): cookies.seal(pending, time.time() + 60)}
+    assert cookies.take("state-1", sealed, time.time()) == pending
+    assert cookies.take("another-state", sealed, time.time()) is None
+
+
+def test_the_callback_deletes_the_pending_cookie_whatever_the_outcome(auth, client, idp):
+    login = auth.start()
+    name = login.headers["Set-Cookie"].split("=", 1)[0]
+    client.get(_deny(idp, login.headers["Location"]))
+    assert client.get_cookie(name, domain=DOMAIN) is None
 
 
 # 2. An id replaced at sign-in stops working --------------------------------------------------
@@ -102,12 +109,22 @@ def test_after_a_second_sign_in_the_first_cookie_is_signed_out(app, auth, client
     assert app.session_interface.store.get(_store_key(first)) is None
 
 
-def test_a_session_id_planted_before_sign_in_gives_nothing_after_it(app, auth, client):
-    """Session fixation: whoever knows the id the browser had before signing in learns nothing from it."""
-    auth.start()
-    planted = cookie_of(client)
+def test_a_session_id_planted_before_sign_in_gives_nothing_after_it(make_app, idp):
+    """Session fixation: whoever knows the id the browser had before signing in learns nothing from it.
+    The extension stores no session before sign-in; a host that keeps an anonymous one (a basket) has one."""
+    app = make_app()
+
+    @app.get("/basket")
+    def basket() -> str:
+        session["basket"] = ["book"]
+        return "kept"
+
+    auth = AuthActions(app.test_client(), idp)
+    auth.client.get("/basket")
+    planted = cookie_of(auth.client)
+    assert app.session_interface.store.get(_store_key(planted)) is not None
     auth.sign_in()
-    assert cookie_of(client) != planted
+    assert cookie_of(auth.client) != planted
     assert username_of(browser_with(app, planted)) is None
     assert app.session_interface.store.get(_store_key(planted)) is None
 

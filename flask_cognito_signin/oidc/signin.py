@@ -23,7 +23,7 @@ from .userinfo import fetch_userinfo
 
 @dataclass(frozen=True)
 class PendingSignIn:
-    """What the callback needs to finish a sign-in; stored server-side, keyed by state."""
+    """What the callback needs to finish a sign-in; the browser keeps it, sealed, until then."""
 
     provider: str
     state: str

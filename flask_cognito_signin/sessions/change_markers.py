@@ -9,8 +9,13 @@ it read before, as long as the marker of that key has not changed since.
 The markers live in a small file next to the database, mapped by every process that opens
 it (gunicorn workers, other instances on the host, the CLI). Keys are spread over many
 markers by a stable hash, so a write makes only the reads of its own share of keys go back
-to the database. A marker is changed to fresh random bytes: no lock is needed, because any
-change, even two writers racing or a torn read, only ever makes a reader read again.
+to the database. The store sets a marker to fresh random bytes inside the write's own
+transaction, before its commit, and records the same bytes in the database, where a reader
+reads them in one snapshot with the row. What a reader remembers is so tied to the marker of
+the data it read: a read between a marker's change and its commit is never taken as current,
+and a worker killed at any point leaves either nothing committed or the new marker, never a
+committed write behind an unchanged marker (which let other workers serve a deleted session).
+Writers set markers while they hold SQLite's write lock, so two never interleave.
 """
 
 from __future__ import annotations
@@ -31,19 +36,14 @@ class ChangeMarkers:
         self._map: mmap.mmap | None = None
         self._opening = threading.Lock()
 
-    def of(self, key: str) -> bytes:
-        """The marker of `key` now: read it before reading the key, and keep it with what was read."""
-        start = _slot(key)
+    def of(self, slot: int) -> bytes:
+        """The marker of `slot` now."""
+        start = slot * _WIDTH
         return self.open()[start:start + _WIDTH]
 
-    def changed(self, key: str) -> None:
-        """Call after a write of `key` is committed."""
-        start = _slot(key)
-        self.open()[start:start + _WIDTH] = os.urandom(_WIDTH)
-
-    def all_changed(self) -> None:
-        """Call after a write of many keys (a purge) is committed."""
-        self.open()[:] = os.urandom(MARKERS * _WIDTH)
+    def set(self, slot: int, marker: bytes) -> None:
+        start = slot * _WIDTH
+        self.open()[start:start + _WIDTH] = marker
 
     def open(self) -> mmap.mmap:
         """The shared markers, mapped on first use (OSError when the file cannot be made or mapped)."""
@@ -56,9 +56,14 @@ class ChangeMarkers:
         return markers
 
 
-def _slot(key: str) -> int:
+def slot_of(key: str) -> int:
+    """The marker a key shares with its share of keys."""
     # crc32, not hash(): every process, and every instance sharing the file, must agree.
-    return zlib.crc32(key.encode()) % MARKERS * _WIDTH
+    return zlib.crc32(key.encode()) % MARKERS
+
+
+def new_marker() -> bytes:
+    return os.urandom(_WIDTH)
 
 
 def _map_file(path: Path) -> mmap.mmap:

@@ -63,8 +63,6 @@ class ServerSideSession(CallbackDict, SessionMixin):
         self.accessed = False
         #: When the stored entry expires (idle or absolute, whichever is first); None if not stored.
         self.expires_at = expires_at
-        #: Seconds an otherwise empty session is kept (see keep); 0 when it is not.
-        self.keep_for = 0.0
         #: Set when the request's cookie named a session that no longer exists: the browser should forget it.
         self.stale_cookie = False
         #: The store's failure when the session could not be opened; raised before any view runs.
@@ -88,11 +86,6 @@ class ServerSideSession(CallbackDict, SessionMixin):
             self.replaced_sid = self.stored_sid
         self._sid = new_session_id()
         self.modified = True
-
-    def keep(self, seconds: float) -> None:
-        """Keep the session (and send its cookie) for at least `seconds`, even while it is empty:
-        state stored elsewhere (a pending sign-in) is bound to its id."""
-        self.keep_for = max(self.keep_for, seconds)
 
 
 class ServerSideSessionInterface(SessionInterface):
@@ -152,14 +145,14 @@ class ServerSideSessionInterface(SessionInterface):
     def _save(self, session: ServerSideSession, response: Response) -> None:
         if session.replaced_sid:
             self.store.delete(store_key(session.replaced_sid))
-        if not session and not session.keep_for:
+        if not session:  # nothing to keep: an anonymous request writes no entry
             ended = session.stored_sid is not None and session.modified  # emptied in this request
             if ended:
                 self.store.delete(store_key(session.stored_sid))
             if ended or session.stale_cookie:
                 self._delete_cookie(response)
             return
-        if session.modified or self._must_extend(session):
+        if session.modified:
             if not self.commit(session):
                 self._delete_cookie(response)  # ended by another request meanwhile: it stays ended
                 return
@@ -185,12 +178,6 @@ class ServerSideSessionInterface(SessionInterface):
             session.modified = False
         return written
 
-    def _must_extend(self, session: ServerSideSession) -> bool:
-        """A kept session is written when it is new or would expire before it has been kept long enough."""
-        if not session.keep_for:
-            return False
-        return session.new or session.expires_at is None or session.expires_at < self.clock() + session.keep_for
-
     def reload(self, session: ServerSideSession) -> None:
         """Replace the in-memory data with what the store holds now (another request may have written)."""
         entry = self.store.get(store_key(session.sid))
@@ -205,7 +192,7 @@ class ServerSideSessionInterface(SessionInterface):
         absolute = session.get(ABSOLUTE_EXPIRY_KEY)
         if isinstance(absolute, (int, float)):
             return max(1.0, min(self.idle_timeout, absolute - self.clock()))
-        return max(1.0, self.idle_timeout, session.keep_for)
+        return max(1.0, self.idle_timeout)
 
     def _touch(self, session: ServerSideSession, key: str) -> None:
         """Slide the idle expiry without rewriting the data, at most once a minute (not a write per request)."""

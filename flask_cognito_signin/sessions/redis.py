@@ -2,7 +2,7 @@
 
 Each operation is one Redis command, atomic by itself: SET … PX for TTLs equal to the
 entry's lifetime, SET NX for locks (released by a compare-and-delete script), SET XX for
-session writes that must not recreate a deleted entry, GETDEL for single-use sign-in state. Redis expires
+session writes that must not recreate a deleted entry, GETDEL for single-use values. Redis expires
 entries on its own, so nothing needs purging. A set with expiring members is a sorted set
 scored by each member's expiry (in milliseconds), expiring as a whole with its last member. When Redis is down every call raises
 StoreUnavailable (pages answer 503), and redis-py reconnects by itself once it is back.

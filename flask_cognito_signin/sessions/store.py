@@ -1,10 +1,11 @@
 """The contract every session store keeps: a small key-value store with expiry.
 
-Keys are namespaced strings (`session:…`, `login:…`, `lock:…`) built by the callers; values
-are JSON objects. Every entry has a time to live, so abandoned logins and idle sessions
-disappear by themselves, and `take` is atomic so a sign-in state can be used once only.
-Sets of strings, each member with its own time to live, live beside the entries under keys
-of their own (a user's sessions, for signing out everywhere).
+Keys are namespaced strings (`session:…`, `auth:…`, `lock:…`) built by the callers; values
+are JSON objects. Every entry has a time to live, so idle sessions and abandoned locks
+disappear by themselves, and `take` is atomic so a value can be used once only. Nothing is
+stored for a browser before it signs in (pending sign-ins wait in a cookie). Sets of strings,
+each member with its own time to live, live beside the entries under keys of their own (a
+user's sessions, for signing out everywhere).
 """
 
 from __future__ import annotations

@@ -35,7 +35,6 @@ from devidp.config import (
     load_config,
 )
 from devidp.driver import submit_login
-from devidp.federation import LOGIN_OPTION_NOT_AVAILABLE
 from devidp.keys import load_or_create_keys
 
 UPSTREAM_POOL = "us-east-1_Upstream1"

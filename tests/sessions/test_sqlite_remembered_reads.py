@@ -8,7 +8,7 @@ import time
 import pytest
 
 from flask_cognito_signin.sessions import StoreUnavailable
-from flask_cognito_signin.sessions.change_markers import MARKERS, ChangeMarkers
+from flask_cognito_signin.sessions.change_markers import MARKERS, ChangeMarkers, new_marker, slot_of
 from flask_cognito_signin.sessions.sqlite import SQLiteStore
 from tests.support.clock import Clock
 
@@ -120,7 +120,7 @@ def test_a_write_sends_back_only_reads_of_keys_that_share_its_marker(path):
         store.put(key, {}, ttl=60)
         store.get(key)
     markers = ChangeMarkers(path.with_name(path.name + "-changes"))
-    markers.changed(keys[0])
+    markers.set(slot_of(keys[0]), new_marker())
     statements = sqlite_calls(store)
     for key in keys:
         store.get(key)
@@ -129,9 +129,9 @@ def test_a_write_sends_back_only_reads_of_keys_that_share_its_marker(path):
 
 def test_markers_are_spread_over_the_whole_file(tmp_path):
     markers = ChangeMarkers(tmp_path / "changes")
-    before = {key: markers.of(key) for key in (f"session:{n}" for n in range(200))}
-    markers.changed("session:7")
-    changed = [key for key, marker in before.items() if markers.of(key) != marker]
+    before = {key: markers.of(slot_of(key)) for key in (f"session:{n}" for n in range(200))}
+    markers.set(slot_of("session:7"), new_marker())
+    changed = [key for key, marker in before.items() if markers.of(slot_of(key)) != marker]
     assert "session:7" in changed and len(changed) <= 2  # 200 keys over 1024 markers rarely share one
     assert (tmp_path / "changes").stat().st_size == MARKERS * 8
 

@@ -56,11 +56,29 @@ def test_sign_in_returns_to_the_page_asked_for(auth):
     assert auth.sign_in("/api/me?pretty=1").headers["Location"] == "/api/me?pretty=1"
 
 
-def test_the_session_id_changes_at_sign_in(auth, client):
-    before = auth.start().headers["Set-Cookie"].split(";")[0]
-    callback = auth.idp.authorize(client.get("/login").headers["Location"])
-    after = client.get(relative(callback)).headers["Set-Cookie"].split(";")[0]
-    assert before != after
+def session_cookie_set_by(response) -> str:
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("__Host-cognito_session=")]
+    return cookie.split(";")[0]
+
+
+def test_the_session_id_changes_at_sign_in(auth):
+    """Also for a browser that is signed in already (the id before sign-in: see test_user_session_rules)."""
+    before = session_cookie_set_by(auth.sign_in())
+    assert session_cookie_set_by(auth.sign_in()) != before
+
+
+def test_a_replayed_callback_with_a_kept_copy_of_the_cookie_fails_at_the_provider(auth, client, idp):
+    """Without server state the cookie's deletion is the browser's part of single use; a copy kept by
+    whoever replays it brings a code the provider has redeemed already (RFC 6749 4.1.2)."""
+    login = auth.start()
+    (name, value) = login.headers["Set-Cookie"].split(";")[0].split("=", 1)
+    callback = relative(idp.authorize(login.headers["Location"]))
+    assert client.get(callback).status_code == 302
+    replayer = client.application.test_client()
+    replayer.set_cookie(name, value, domain="rp.example.com", secure=True)
+    replay = replayer.get(callback)
+    assert replay.status_code == 400 and "expired or was already used" in replay.get_data(as_text=True)
+    assert not signed_in(replayer)
 
 
 def test_the_cookie_holds_no_token(auth, client, idp):

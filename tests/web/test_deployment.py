@@ -9,7 +9,7 @@ import redis
 import requests
 import responses
 
-from tests.conftest import AuthActions
+from tests.conftest import AuthActions, relative
 from tests.support.cognito import DISCOVERY_URL
 from tests.support.servers import RedisServer
 
@@ -77,7 +77,8 @@ def test_sessions_live_in_redis_and_redis_outages_answer_503_then_recover(make_a
     for path in ("/", "/api/me", "/login"):
         assert auth.client.get(path).status_code == 503, path
     assert auth.client.get("/readyz").status_code == 503
-    assert AuthActions(app.test_client(), idp).start().status_code == 503
+    fresh = AuthActions(app.test_client(), idp)  # its /login needs no store (the sign-in waits in a cookie)
+    assert fresh.client.get(relative(fresh.callback_url())).status_code == 503, "the callback is where it stores"
 
     redis_server.start()
     assert auth.client.get("/readyz").status_code == 200

@@ -11,7 +11,7 @@ import requests
 import responses
 
 from flask_cognito_signin.oidc.backoff import RETRY_INTERVAL
-from tests.conftest import relative
+from tests.conftest import AuthActions, relative
 from tests.support.cognito import CLIENT_ID, DISCOVERY_URL, DOMAIN, REDIRECT_URI
 
 
@@ -57,10 +57,14 @@ def test_scopes_come_from_the_setting(make_app, idp):
     assert authorization_params(client.get("/login"))["scope"] == "openid email phone"
 
 
-def test_login_sets_only_a_signed_random_id_in_a_hardened_cookie(auth):
-    response = auth.start()
-    cookie = response.headers["Set-Cookie"]
-    assert cookie.startswith("__Host-cognito_session=")
+def test_login_sets_only_the_pending_sign_in_cookie_and_no_session(auth):
+    """Nothing is stored for a browser before its sign-in succeeds: /login sets no session cookie."""
+    cookies = auth.start().headers.getlist("Set-Cookie")
+    assert len(cookies) == 1 and cookies[0].startswith("__Host-cognito_pending.")
+
+
+def test_sign_in_sets_only_a_signed_random_id_in_a_hardened_cookie(auth):
+    (cookie,) = [c for c in auth.sign_in().headers.getlist("Set-Cookie") if c.startswith("__Host-cognito_session=")]
     for flag in ("Secure", "HttpOnly", "Path=/", "SameSite=Lax"):
         assert flag in cookie
     assert "Domain=" not in cookie
@@ -69,10 +73,14 @@ def test_login_sets_only_a_signed_random_id_in_a_hardened_cookie(auth):
     assert len(session_id) == 43 and len(signature) == 43
 
 
-def test_http_base_url_gives_a_plain_cookie_without_secure(make_app, idp):
-    client = make_app(APP_BASE_URL="http://localhost:5000").test_client()
-    cookie = client.get("/login", base_url="http://localhost:5000").headers["Set-Cookie"]
-    assert cookie.startswith("cognito_session=") and "Secure" not in cookie and "HttpOnly" in cookie
+def test_http_base_url_gives_plain_cookies_without_secure(make_app, idp):
+    auth = AuthActions(make_app(APP_BASE_URL="http://localhost:5000").test_client(), idp)
+    login = auth.client.get("/login", base_url="http://localhost:5000")
+    (pending,) = login.headers.getlist("Set-Cookie")
+    assert pending.startswith("cognito_pending.") and "Secure" not in pending and "HttpOnly" in pending
+    callback = auth.client.get(relative(idp.authorize(login.headers["Location"])), base_url="http://localhost:5000")
+    session = next(c for c in callback.headers.getlist("Set-Cookie") if c.startswith("cognito_session="))
+    assert "Secure" not in session and "HttpOnly" in session
 
 
 def test_login_on_another_loopback_name_moves_to_the_configured_one(make_app, idp):
