@@ -33,7 +33,7 @@ bench-serving: $(VENV)/.dev-installed
 	scripts/system-packages.sh wrk=wrk
 	$(BIN)/python -m scripts.compare_workers
 
-# Two instances sharing Redis: 200 concurrent sign-ins, then Redis and the IdP killed mid-run.
+# Two instances sharing Redis: 200 concurrent sign-ins, 10,000 cookieless /login (the store must not grow), then Redis and the IdP killed mid-run.
 loadtest: $(VENV)/.dev-installed
 	scripts/system-packages.sh redis-server=redis-server
 	$(BIN)/python -m scripts.loadtest
