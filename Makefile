@@ -54,7 +54,7 @@ $(VENV)/.dev-installed: requirements-dev.txt | $(VENV)/bin/python
 # distribution's dependencies, its redis and aws extras, the host group), requirements-dev.txt that
 # plus the test tools, at the same versions. `make lock` keeps every pin that the ranges still
 # allow; `make upgrade` moves every package to the newest allowed, `make upgrade PACKAGE=flask` one.
-LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --system-certs --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" --extra redis --extra aws --group host
 lock: $(VENV)/.dev-installed
 	$(LOCK) $(UPGRADE) -o requirements.txt

@@ -58,8 +58,9 @@ def distribution(request, tmp_path_factory) -> Distribution:
         run([python, "-m", "pip", "install", "--quiet", *wanted], work, "pip install at the newest versions")
     else:
         uv = require_tool(str(Path(sys.executable).parent / "uv"), "pip install -r requirements-dev.txt")
-        run([uv, "pip", "install", "--quiet", "--python", python, "--resolution", "lowest-direct", *wanted], work,
-            "uv pip install --resolution lowest-direct")
+        # --system-certs: the machine's trust store, as pip uses it (a TLS-inspecting proxy's CA may be in it)
+        run([uv, "pip", "install", "--quiet", "--system-certs", "--python", python, "--resolution", "lowest-direct",
+             *wanted], work, "uv pip install --resolution lowest-direct")
     listed = run([python, "-m", "pip", "list", "--format=freeze"], work, "pip list").stdout
     return Distribution(python, dict(line.split("==", 1) for line in listed.split() if "==" in line))
 
