@@ -36,6 +36,8 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 #: A label value from an event field: a code or an alias. Anything else (free text, by a future mistake) is "other".
 _LABEL_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 
+# Every metric has labels: one without would open its multiprocess file at import, in gunicorn's master,
+# before gunicorn.conf.py's on_starting empties the directory, and the master's own counts would be lost.
 SIGN_IN_STARTS = Counter("cognito_signin_sign_in_starts", "Sign-ins sent to the provider (authorization requests).",
                          ["provider"])
 SIGN_INS = Counter("cognito_signin_sign_ins", "Sign-ins completed (code redeemed, ID token verified).", ["provider"])
