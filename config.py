@@ -32,6 +32,8 @@ SETTINGS = (
     "API_CLIENT_IDS", "API_REQUIRED_SCOPES", "API_AUDIENCE",
     # Proxies in front
     "TRUSTED_PROXY_COUNT", "TRUST_FORWARDED_HOST",
+    # Metrics
+    "METRICS_TOKEN",
 )
 #: A providers file names its clients' secrets by variable (`client_secret_env`); by convention
 #: they end in this, and only those variables of the environment join the settings.

@@ -9,6 +9,7 @@ import os
 import shlex
 import sys
 import time
+from pathlib import Path
 
 from gunicorn.glogging import Logger
 
@@ -66,6 +67,34 @@ def when_ready(server):
     state = getattr(server.app.wsgi(), "extensions", {}).get(EXTENSION_KEY)
     for provider in state.providers.values() if isinstance(state, SignInState) else ():
         provider.warm_up()
+
+
+def on_starting(server):
+    """Metrics from several workers (README: Metrics): each keeps its counts in PROMETHEUS_MULTIPROC_DIR,
+    emptied here of the last run's before any worker starts. Without that directory every scrape would
+    get the counts of whichever worker answered it, so a metrics-enabled app with more workers stops here."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        for counts in Path(directory).glob("*.db"):  # prometheus-client's files only
+            counts.unlink()
+    elif server.cfg.workers > 1 and _metrics_enabled(server):
+        raise SystemExit(f"METRICS_TOKEN is set and gunicorn runs {server.cfg.workers} workers: set "
+                         "PROMETHEUS_MULTIPROC_DIR to an empty directory, where /metrics sums them.")
+
+
+def child_exit(server, worker):
+    """prometheus-client's bookkeeping for a worker that ended (its live gauges leave the sums)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and "prometheus_client" in sys.modules:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def _metrics_enabled(server) -> bool:
+    from flask_cognito_signin.state import EXTENSION_KEY, SignInState
+
+    state = getattr(server.app.wsgi(), "extensions", {}).get(EXTENSION_KEY)
+    return isinstance(state, SignInState) and state.settings.metrics_token is not None
 
 
 accesslog = os.environ.get("ACCESS_LOG", "-")

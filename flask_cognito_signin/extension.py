@@ -5,7 +5,7 @@ It reads and validates its settings from `app.config` and keeps what it builds i
 interface (server-side; `flask.session` still works as a dict), its blueprint, error
 handlers for its own exceptions, before-request hooks that identify the caller and ask the
 API's cookie-authenticated writes for the CSRF token, the template helpers `current_user` and `csrf_token`, and the `flask cognito` / `flask oidc`
-commands. The host's routes, error handlers, JSON provider, request class and headers are
+commands; with METRICS_TOKEN set, also /metrics and a WSGI middleware timing each request. The host's routes, error handlers, JSON provider, request class and headers are
 left alone.
 """
 
@@ -76,11 +76,25 @@ class CognitoSignIn:
             auth_records=AuthRecords(store),
             pending_sign_ins=PendingSignIns(settings.secret_key, secure=https),
         )
+        if settings.metrics_token:
+            _enable_metrics(app)
         app.register_blueprint(auth.bp, url_prefix=settings.url_prefix or None)
         errors.init_app(app)
         app.before_request(identify_request)
         app.before_request(csrf.protect_api_writes)
         app.context_processor(_template_helpers)
+
+
+def _enable_metrics(app: Flask) -> None:
+    """/metrics and the counting behind it: imported only here, so prometheus-client stays an extra."""
+    try:
+        from . import metrics
+    except ModuleNotFoundError as error:
+        if error.name != "prometheus_client":
+            raise
+        raise ConfigError(["METRICS_TOKEN is set, but prometheus-client is not installed: "
+                           "pip install 'flask-cognito-signin[metrics]'."]) from error
+    metrics.init_app(app)
 
 
 def _template_helpers() -> dict[str, object]:

@@ -34,6 +34,8 @@ _HOST_NAME = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _MIN_SECRET_KEY_LENGTH = 32
+#: RFC 6750's b64token: what a bearer token may be made of.
+_METRICS_TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 _GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
@@ -103,6 +105,8 @@ class Settings:
     trusted_proxy_count: int
     #: Whether those proxies set X-Forwarded-Host (an ALB does not: a client's would pass through).
     trust_forwarded_host: bool
+    #: The bearer token /metrics requires; None: no metrics, and prometheus-client is never imported.
+    metrics_token: str | None = field(repr=False)
 
     @property
     def provider(self) -> ProviderSettings:
@@ -157,6 +161,7 @@ class Settings:
             api_required_scopes=frozenset(reader.words("API_REQUIRED_SCOPES")),
             trusted_proxy_count=reader.count("TRUSTED_PROXY_COUNT"),
             trust_forwarded_host=reader.flag("TRUST_FORWARDED_HOST"),
+            metrics_token=reader.metrics_token(),
             url_prefix=reader.path_prefix("url_prefix", url_prefix),
             api_prefix=reader.path_prefix("api_prefix", api_prefix, api=True),
         )
@@ -319,6 +324,19 @@ class _Reader:
                 f"SECRET_KEY is too short ({len(value)} characters): use at least {_MIN_SECRET_KEY_LENGTH}, "
                 f"for example the output of: {_GENERATE_KEY_HINT}"
             )
+        return value
+
+    def metrics_token(self) -> str | None:
+        """A secret a scraper sends as `Authorization: Bearer`: long, and only characters a header carries as they are."""
+        value = self.get("METRICS_TOKEN")
+        if not value:
+            return None
+        if len(value) < _MIN_SECRET_KEY_LENGTH or not _METRICS_TOKEN.match(value):
+            self.problem(
+                f"METRICS_TOKEN must be at least {_MIN_SECRET_KEY_LENGTH} letters, digits or -._~+/= "
+                f"(it is sent as a bearer token), for example the output of: {_GENERATE_KEY_HINT}"
+            )
+            return None
         return value
 
     def discovery_url(self) -> str:

@@ -196,6 +196,8 @@ class UserSession:
         try:
             refreshed = refresh_tokens(provider, tokens, user)
         except (GrantRejected, InvalidToken) as error:
+            log_event("refresh_failed", logging.WARNING, provider=provider.alias, reason=error.code,
+                      detail=error.detail, signed_out=True)
             self.sign_out()
             raise SessionEnded(error.detail) from error
         except OIDCError as error:

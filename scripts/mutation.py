@@ -56,6 +56,8 @@ _BEARER_TESTS = ("tests/web/test_bearer.py", "tests/oidc/test_tokens.py")
 _RULES = "tests/test_user_session_rules.py"
 _PENDING = "flask_cognito_signin/pending_sign_ins.py"
 _PENDING_TESTS = "tests/web/test_pending_sign_in_cookies.py"
+_METRICS = "flask_cognito_signin/metrics.py"
+_METRICS_TESTS = "tests/test_metrics.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -412,6 +414,27 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("provision-password-prompt-hidden", "flask_cognito_signin/cli/cognito.py",
              "hide_input=True, confirmation_prompt=True", "hide_input=False, confirmation_prompt=True",
              ("tests/cli/test_provision.py",)),
+    # Metrics (METRICS_TOKEN) -------------------------------------------------------------------
+    Mutation("metrics-token-constant-time", _METRICS,
+             "hmac.compare_digest(presented.strip().encode(), expected.encode())",
+             "presented.strip() == expected",
+             (_METRICS_TESTS,)),
+    Mutation("metrics-token-required", _METRICS,
+             'if scheme.lower() == "bearer" and hmac.compare_digest(',
+             'if True or hmac.compare_digest(',
+             (_METRICS_TESTS,)),
+    Mutation("metrics-token-scheme-bearer", _METRICS,
+             'if scheme.lower() == "bearer" and hmac.compare_digest(',
+             'if hmac.compare_digest(',
+             (_METRICS_TESTS,)),
+    Mutation("metrics-off-without-a-token", "flask_cognito_signin/extension.py",
+             "        if settings.metrics_token:\n            _enable_metrics(app)",
+             "        if True:\n            _enable_metrics(app)",
+             (_METRICS_TESTS,)),
+    Mutation("metrics-never-open-to-an-empty-token", _METRICS,
+             "    if not expected:  # never open to an empty token",
+             "    if False:  # never open to an empty token",
+             (_METRICS_TESTS,)),
 )
 
 

@@ -23,6 +23,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from joserfc.jwk import KeySet
 
 from flask_cognito_signin.settings import ProviderSettings, is_loopback_host
+from flask_cognito_signin.signals import provider_document_fetched
 
 from .backoff import FailureBackoff
 from .errors import OIDCError, ProviderBadResponse, ProviderConfigurationError
@@ -149,7 +150,9 @@ class Provider:
                         self._metadata = ProviderMetadata.from_document(document, self.settings)
                     except OIDCError as error:
                         self._discovery_backoff.failed(error)
+                        provider_document_fetched.send("discovery", outcome=error.code)
                         raise
+                    provider_document_fetched.send("discovery", outcome="ok")
                 metadata = self._metadata
         return metadata
 

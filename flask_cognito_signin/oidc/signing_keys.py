@@ -23,6 +23,8 @@ from typing import Any
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from flask_cognito_signin.signals import provider_document_fetched
+
 from .backoff import FailureBackoff
 from .errors import OIDCError, ProviderBadResponse
 
@@ -113,6 +115,8 @@ class SigningKeys:
             elif outcome is not None:
                 self._backoff.failed(outcome)
             self._changed.notify_all()
+        code = "ok" if isinstance(outcome, KeySet) else outcome.code if outcome is not None else "error"
+        provider_document_fetched.send("jwks", outcome=code)
 
 
 def _has_kid(keys: KeySet, kid: str) -> bool:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import requests
 from authlib.integrations.base_client import OAuthError
 
 from .errors import ClientRejected, GrantRejected, ProviderBadResponse
@@ -76,17 +77,22 @@ class TokenSet:
 
 @contextmanager
 def _token_request() -> Iterator[None]:
-    """Authlib raises OAuthError for error bodies and ValueError/TypeError for malformed answers."""
-    try:
-        with calling("token endpoint"):
+    """Authlib raises OAuthError for error bodies and ValueError/TypeError for malformed answers.
+
+    Translated inside calling(), so the call's timing records the outcome (grant_rejected, …).
+    """
+    with calling("token endpoint"):
+        try:
             yield
-    except OAuthError as error:
-        detail = f"token endpoint: {error.error}" + (f" ({error.description})" if error.description else "")
-        if error.error == "invalid_grant":
-            raise GrantRejected(detail) from error
-        raise ClientRejected(detail) from error
-    except (ValueError, TypeError, KeyError) as error:
-        raise ProviderBadResponse(f"token endpoint: malformed answer ({type(error).__name__})") from error
+        except OAuthError as error:
+            detail = f"token endpoint: {error.error}" + (f" ({error.description})" if error.description else "")
+            if error.error == "invalid_grant":
+                raise GrantRejected(detail) from error
+            raise ClientRejected(detail) from error
+        except requests.RequestException:  # some are ValueErrors too: calling() translates them all
+            raise
+        except (ValueError, TypeError, KeyError) as error:
+            raise ProviderBadResponse(f"token endpoint: malformed answer ({type(error).__name__})") from error
 
 
 def exchange_code(provider: Provider, *, code: str, code_verifier: str, redirect_uri: str) -> dict[str, Any]:

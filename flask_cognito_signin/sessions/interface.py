@@ -21,6 +21,8 @@ from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, Signer
 from werkzeug.datastructures import CallbackDict
 
+from flask_cognito_signin.events import log_event
+
 from .store import SessionStore, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -139,7 +141,7 @@ class ServerSideSessionInterface(SessionInterface):
         try:
             self._save(session, response)
         except StoreUnavailable as error:  # the store failed after the view ran: say so, set no cookie
-            log.error("session not saved: %s", error)
+            log_event("session_store_unavailable", logging.ERROR, detail=f"session not saved: {error}", stage="save")
             _answer_store_down(response)
 
     def _save(self, session: ServerSideSession, response: Response) -> None:

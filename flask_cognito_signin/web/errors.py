@@ -68,7 +68,7 @@ def _csrf_rejected(error: CSRFRejected) -> Response:
 
 
 def _store_unavailable(error: StoreUnavailable) -> Response:
-    log_event("session_store_unavailable", logging.ERROR, detail=str(error))
+    log_event("session_store_unavailable", logging.ERROR, detail=str(error), stage="request")
     return _answer(503, "session_store_unavailable", *_STORE_DOWN)
 
 
