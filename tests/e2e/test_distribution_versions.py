@@ -23,7 +23,7 @@ from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.e2e
 
-EXTRAS = "redis,aws,flask-login"
+EXTRAS = "redis,aws,metrics,flask-login"
 #: What the tests need beside the distribution, with the ranges pyproject.toml's groups declare
 #: (gunicorn for its gevent extra: the SQLite store's tests under gevent).
 TEST_TOOLS = ("pytest", "responses", "python-dotenv", "gunicorn")
