@@ -435,6 +435,12 @@ MUTATIONS: tuple[Mutation, ...] = (
              "    if not expected:  # never open to an empty token",
              "    if False:  # never open to an empty token",
              (_METRICS_TESTS,)),
+    # Issues 18 and 20: serving ---------------------------------------------------------------
+    Mutation("gevent-patching-follows-the-worker-class", "gunicorn.conf.py",
+             'if "gevent" in worker_class.lower():', 'if os.environ.get("GUNICORN_WORKER_CLASS", "gevent") == "gevent":',
+             ("tests/serving/test_worker_class.py",)),
+    Mutation("gevent-connections-take-turns", "gunicorn.conf.py", "        idle()\n", "        pass\n",
+             ("tests/serving/test_connections_take_turns.py",)),
 )
 
 

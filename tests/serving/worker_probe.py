@@ -1,11 +1,16 @@
-"""A WSGI app that tells which worker class serves it and whether gevent patched the process."""
+"""A WSGI app that tells which worker class serves it, whether gevent patched the process, and in
+which order its worker served each request."""
 
+import itertools
 import json
 import sys
+
+_served = itertools.count(1)
 
 
 def app(environ, start_response):
     patched = "gevent.monkey" in sys.modules and sys.modules["gevent.monkey"].is_module_patched("socket")
-    body = json.dumps({"patched": patched, "worker": type(environ["gunicorn.socket"]).__module__}).encode()
+    body = json.dumps({"patched": patched, "worker": type(environ["gunicorn.socket"]).__module__,
+                       "served": next(_served)}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
