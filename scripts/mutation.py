@@ -439,6 +439,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("gevent-patching-follows-the-worker-class", "gunicorn.conf.py",
              'if "gevent" in worker_class.lower():', 'if os.environ.get("GUNICORN_WORKER_CLASS", "gevent") == "gevent":',
              ("tests/serving/test_worker_class.py",)),
+    Mutation("sqlite-remembered-reads-follow-the-marker", "flask_cognito_signin/sessions/sqlite.py",
+             "        if remembered is not None and remembered[0] == marker:", "        if remembered is not None:",
+             ("tests/sessions/test_sqlite_remembered_reads.py", "tests/sessions/test_sign_out_across_workers.py")),
     Mutation("gevent-connections-take-turns", "gunicorn.conf.py", "        idle()\n", "        pass\n",
              ("tests/serving/test_connections_take_turns.py",)),
 )

@@ -198,18 +198,19 @@ class SQLiteStore(SessionStore):
         remembered = self._read.get(key)
         if remembered is not None and remembered[0] == marker:
             _, stored, expires_at = remembered
-            return Entry(decode_value(stored), expires_at) if expires_at > now else None
-        rows = self._execute(  # the row and the marker its last write left, in one snapshot
-            "SELECT value, expires_at, (SELECT marker FROM markers WHERE slot = ?) FROM entries "
-            "WHERE key = ? AND expires_at > ?", (slot, key, now)).fetchall()
-        if not rows:
-            return None
-        stored, expires_at, written_under = rows[0]
+            return Entry(decode_value(stored), expires_at) if stored is not None and expires_at > now else None
+        # The row, or its absence, and the marker the slot's last write left, in one snapshot. An
+        # absence is remembered too: every write that could end it changes that marker (a bearer
+        # token's check of the signed-out logins is such a read, on every API request).
+        stored, expires_at, written_under = self._execute(
+            "SELECT entries.value, entries.expires_at, (SELECT marker FROM markers WHERE slot = ?) "
+            "FROM (SELECT 1) LEFT JOIN entries ON entries.key = ? AND entries.expires_at > ?",
+            (slot, key, now)).fetchone()
         if written_under is not None:
             if len(self._read) >= _REMEMBERED_READS:
                 self._read.clear()
             self._read[key] = (written_under, stored, expires_at)  # decoded afresh on each read: callers may change it
-        return Entry(decode_value(stored), expires_at)
+        return None if stored is None else Entry(decode_value(stored), expires_at)
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:
         self._purge_now_and_then()

@@ -98,6 +98,46 @@ def test_changing_what_a_read_returned_does_not_change_the_next_read(path):
     assert store.get("session:a").value == {"groups": ["x"]}
 
 
+def test_a_repeated_read_of_a_missing_key_makes_no_sqlite_call(path):
+    """A bearer token's check of the signed-out logins reads a key that is almost always absent."""
+    store = SQLiteStore(path)
+    store.put("ended-login:a", {}, ttl=60)
+    store.delete("ended-login:a")  # its slot has a marker now
+    assert store.get("ended-login:a") is None
+    statements = sqlite_calls(store)
+    assert store.get("ended-login:a") is None
+    assert statements == []
+
+
+@pytest.mark.parametrize("write", [
+    lambda other: other.put("ended-login:a", {"until": 1}, ttl=60),
+    lambda other: other.add("ended-login:a", {"until": 1}, ttl=60),
+], ids=["put", "add"])
+def test_a_key_written_elsewhere_after_a_read_found_it_missing_is_seen_at_once(path, write):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)
+    reader.put("ended-login:a", {}, ttl=60)
+    reader.delete("ended-login:a")
+    assert reader.get("ended-login:a") is None
+    write(writer)
+    assert reader.get("ended-login:a").value == {"until": 1}
+
+
+def _put_in_another_process(path: str) -> None:
+    SQLiteStore(path).put("ended-login:a", {"until": 1}, ttl=60)
+
+
+def test_a_key_written_in_another_process_after_a_read_found_it_missing_is_seen_at_once(path):
+    store = SQLiteStore(path)
+    store.put("ended-login:a", {}, ttl=60)
+    store.delete("ended-login:a")
+    assert store.get("ended-login:a") is None
+    process = multiprocessing.get_context("spawn").Process(target=_put_in_another_process, args=(str(path),))
+    process.start()
+    process.join(30)
+    assert process.exitcode == 0
+    assert store.get("ended-login:a").value == {"until": 1}
+
+
 def _delete_in_another_process(path: str) -> None:
     SQLiteStore(path).delete("session:a")
 
