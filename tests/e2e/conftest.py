@@ -188,14 +188,23 @@ def loopback_only(route) -> None:
         route.abort()
 
 
-@pytest.fixture
-def page(browser):
+@contextmanager
+def new_page(browser) -> Iterator:
+    """A page in a browser context of its own (its own cookies), kept on loopback."""
     context = browser.new_context()
     context.route("**/*", loopback_only)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser):
+    with new_page(browser) as page:
+        yield page
 
 
 def screenshot(page, name: str) -> Path:

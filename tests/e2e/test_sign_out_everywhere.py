@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import loopback_only, screenshot
+from tests.e2e.conftest import new_page, screenshot
 from tests.e2e.test_emulator_browser import sign_in_at_the_hosted_ui
 
 pytestmark = pytest.mark.e2e
@@ -17,12 +17,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def phone(browser) -> Iterator[Page]:
     """A second device: a browser context of its own, so no cookie is shared with `page`."""
-    context = browser.new_context()
-    context.route("**/*", loopback_only)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    yield page
-    context.close()
+    with new_page(browser) as page:
+        yield page
 
 
 def sign_in(device: Page, emulator, rp) -> None:
