@@ -372,10 +372,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              "        _end_login(logins, record, key)\n", "        logins.session_ended(provider, sub, key)\n",
              ("tests/web/test_sign_out_everywhere.py",)),
     Mutation("everywhere-needs-csrf", "flask_cognito_signin/web/auth.py",
-             'on every device, then this browser as /logout does."""\n    user_session = current_user_session()\n'
-             '    if user_session.session.new:\n        return redirect("/")\n    csrf.protect(request.form.get("csrf_token"))\n',
-             'on every device, then this browser as /logout does."""\n    user_session = current_user_session()\n'
-             '    if user_session.session.new:\n        return redirect("/")\n',
+             '    csrf.protect(request.form.get("csrf_token"))\n', "    pass\n",
              ("tests/web/test_sign_out_everywhere.py",)),
     Mutation("everywhere-revokes-refresh-tokens", "flask_cognito_signin/sign_out.py",
              "            revoke_quietly(record_provider, record.tokens.refresh_token)\n", "            pass\n",

@@ -96,11 +96,7 @@ def logout() -> Response:
     Neither of the last two may keep the user signed in: they are best effort, logged, and
     without a provider to talk to the browser still leaves, for `/`.
     """
-    user_session = current_user_session()
-    if user_session.session.new:
-        return redirect("/")  # no session: nothing to protect, nothing to end
-    csrf.protect(request.form.get("csrf_token"))
-    ended = user_session.sign_out()
+    ended = _end_this_session()
     if ended is None:
         return redirect("/")
     log_event("logout", provider=ended.provider)
@@ -110,15 +106,21 @@ def logout() -> Response:
 @bp.post("/logout/everywhere")
 def logout_everywhere() -> Response:
     """Signs this user out of every session in this app, on every device, then this browser as /logout does."""
-    user_session = current_user_session()
-    if user_session.session.new:
-        return redirect("/")
-    csrf.protect(request.form.get("csrf_token"))
-    ended = user_session.sign_out()
+    ended = _end_this_session()
     if ended is None:
         return redirect("/")
     sign_out_everywhere(signin_state(), ended.provider, ended.user.sub)
     return _leave_provider(ended)
+
+
+def _end_this_session() -> AuthRecord | None:
+    """For a sign-out POST: its CSRF token checked, this browser's session ended; the ended record,
+    or None when there was no session (nothing to protect, nothing to end)."""
+    user_session = current_user_session()
+    if user_session.session.new:
+        return None
+    csrf.protect(request.form.get("csrf_token"))
+    return user_session.sign_out()
 
 
 def _leave_provider(ended: AuthRecord) -> Response:
