@@ -439,6 +439,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("sqlite-remembered-reads-follow-the-marker", "flask_cognito_signin/sessions/sqlite.py",
              "        if remembered is not None and remembered[0] == marker:", "        if remembered is not None:",
              ("tests/sessions/test_sqlite_remembered_reads.py", "tests/sessions/test_sign_out_across_workers.py")),
+    Mutation("pending-sign-in-redacted", "flask_cognito_signin/oidc/signin.py",
+             "    code_verifier: str = field(repr=False)", "    code_verifier: str = field(repr=True)",
+             ("tests/test_tokens_redacted.py",)),
     Mutation("gevent-connections-take-turns", "gunicorn.conf.py", "        idle()\n", "        pass\n",
              ("tests/serving/test_connections_take_turns.py",)),
 )

@@ -8,7 +8,7 @@ import pytest
 
 from flask_cognito_signin import current_user
 from flask_cognito_signin.oidc.refresh import Refreshed
-from flask_cognito_signin.oidc.signin import SignIn
+from flask_cognito_signin.oidc.signin import PendingSignIn, SignIn
 from flask_cognito_signin.user_session import current_user_session
 from tests.conftest import AuthActions
 
@@ -56,3 +56,11 @@ def test_no_token_appears_in_the_text_of_any_session_object(logged, caplog):
     lines = [record.getMessage() for record in caplog.records if record.name == "host"]
     assert len(lines) == len(held) and not [line for line in lines for secret in secrets if secret in line]
     assert "expires_at=" in repr(tokens)  # what is no secret is still shown
+
+
+def test_a_pending_sign_in_hides_its_nonce_and_pkce_verifier():
+    pending = PendingSignIn("cognito", "the-state", "the-nonce-" + "n" * 30, "the-verifier-" + "v" * 40,
+                            "https://app.example.com/oauth/v2/callback", "/orders")
+    for text in shown(pending):
+        assert pending.nonce not in text and pending.code_verifier not in text
+    assert "the-state" in repr(pending) and "/orders" in repr(pending)  # what is no secret is still shown

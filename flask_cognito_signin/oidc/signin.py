@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -27,8 +27,8 @@ class PendingSignIn:
 
     provider: str
     state: str
-    nonce: str
-    code_verifier: str
+    nonce: str = field(repr=False)  # secrets of the sign-in: never in a log line that prints one
+    code_verifier: str = field(repr=False)
     redirect_uri: str
     return_to: str
 
