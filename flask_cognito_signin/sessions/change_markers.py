@@ -28,6 +28,9 @@ from pathlib import Path
 
 MARKERS = 1024
 _WIDTH = 8
+#: The marker of a slot that no write has changed yet: a new file is all zeros, and its database has no
+#: marker row for the slot. Every write sets both, so a read under this marker is current until one does.
+UNWRITTEN = bytes(_WIDTH)
 
 
 class ChangeMarkers:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..settings import ConfigError
-from .change_markers import ChangeMarkers, new_marker, slot_of
+from .change_markers import UNWRITTEN, ChangeMarkers, new_marker, slot_of
 from .file_systems import network_file_system
 from .store import Entry, SessionStore, StoreUnavailable, decode_value, encode_value
 
@@ -206,10 +206,10 @@ class SQLiteStore(SessionStore):
             "SELECT entries.value, entries.expires_at, (SELECT marker FROM markers WHERE slot = ?) "
             "FROM (SELECT 1) LEFT JOIN entries ON entries.key = ? AND entries.expires_at > ?",
             (slot, key, now)).fetchone()
-        if written_under is not None:
-            if len(self._read) >= _REMEMBERED_READS:
-                self._read.clear()
-            self._read[key] = (written_under, stored, expires_at)  # decoded afresh on each read: callers may change it
+        if len(self._read) >= _REMEMBERED_READS:
+            self._read.clear()
+        # decoded afresh on each read: callers may change it
+        self._read[key] = (UNWRITTEN if written_under is None else written_under, stored, expires_at)
         return None if stored is None else Entry(decode_value(stored), expires_at)
 
     def put(self, key: str, value: dict[str, Any], ttl: float) -> None:

@@ -109,6 +109,29 @@ def test_a_repeated_read_of_a_missing_key_makes_no_sqlite_call(path):
     assert statements == []
 
 
+def test_a_repeated_read_of_a_key_in_a_slot_never_written_makes_no_sqlite_call(path):
+    """The usual case of that check: nothing of its share of keys was ever signed out."""
+    store = SQLiteStore(path)
+    store.put("session:other", {}, ttl=60)  # the database exists, this slot has no marker yet
+    assert slot_of("session:other") != slot_of("ended-login:a")
+    assert store.get("ended-login:a") is None
+    statements = sqlite_calls(store)
+    assert store.get("ended-login:a") is None
+    assert statements == []
+
+
+@pytest.mark.parametrize("write", [
+    lambda other: other.put("ended-login:a", {"until": 1}, ttl=60),
+    lambda other: other.add("ended-login:a", {"until": 1}, ttl=60),
+], ids=["put", "add"])
+def test_a_key_written_elsewhere_in_a_slot_never_written_before_is_seen_at_once(path, write):
+    reader, writer = SQLiteStore(path), SQLiteStore(path)
+    reader.put("session:other", {}, ttl=60)
+    assert reader.get("ended-login:a") is None  # remembered under the slot's first, all-zero marker
+    write(writer)
+    assert reader.get("ended-login:a").value == {"until": 1}
+
+
 @pytest.mark.parametrize("write", [
     lambda other: other.put("ended-login:a", {"until": 1}, ttl=60),
     lambda other: other.add("ended-login:a", {"until": 1}, ttl=60),
