@@ -113,6 +113,10 @@ errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 
 
+# Imported here, after gevent has patched (above) whatever the app's modules will use.
+from app.middleware import REQUEST_ID_KEY
+
+
 class JsonAccessLogger(Logger):
     """One JSON object per request, properly escaped, with the path but never the query string:
     the callback's query holds the authorization code, which must not reach a log."""
@@ -120,7 +124,6 @@ class JsonAccessLogger(Logger):
     def access(self, resp, req, environ, request_time):
         if not self.cfg.accesslog:
             return
-        headers = {name.lower(): value for name, value in resp.headers}
         self.access_log.info(json.dumps({
             "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "event": "http_request",
@@ -129,7 +132,7 @@ class JsonAccessLogger(Logger):
             "path": environ.get("PATH_INFO"),
             "status": resp.status_code,
             "duration_ms": round(request_time.total_seconds() * 1000, 1),
-            "request_id": headers.get("x-request-id"),
+            "request_id": environ.get(REQUEST_ID_KEY),  # the example host's middleware keeps it there
             "user_agent": environ.get("HTTP_USER_AGENT"),
         }))
 
