@@ -158,6 +158,39 @@ def sign_ins(app_url: str, master_pid: int, username: str, password: str, count:
     return SignIns(count, count - len(succeeded), elapsed, cpu, succeeded or [float("nan")])
 
 
+def steady_sign_in_rate(app_url: str, username: str, password: str, parallel: int, seconds: float,
+                        warm_up: float) -> tuple[float, int]:
+    """Sign-ins/s of `parallel` people signing in one after another for `seconds`, and the failures.
+
+    Each person starts the next sign-in as soon as one ends (a closed loop), so the server always
+    has `parallel` under way; completions are counted after `warm_up` seconds only, when the
+    pipeline is full, and the rate is not cut by a batch's slowest sign-in.
+    """
+    started = time.perf_counter()
+    counting_from, deadline = started + warm_up, started + warm_up + seconds
+    completions: list[float] = []
+    failures = [0]
+
+    def person() -> None:
+        while time.perf_counter() < deadline:
+            try:
+                with requests.Session() as browser:
+                    ok = sign_in(browser, app_url + "/login", username, password).status_code == 302
+            except Exception:  # a failed sign-in is counted, whatever failed
+                ok = False
+            finished = time.perf_counter()
+            if counting_from <= finished <= deadline:
+                if ok:
+                    completions.append(finished)
+                else:
+                    failures[0] += 1
+
+    with ThreadPoolExecutor(parallel) as pool:
+        for _ in range(parallel):
+            pool.submit(person)
+    return len(completions) / seconds, failures[0]
+
+
 def merged(runs: list[SignIns]) -> SignIns:
     """Batches of one app's sign-ins as one measurement."""
     return SignIns(sum(run.count for run in runs), sum(run.failures for run in runs),
