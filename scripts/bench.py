@@ -124,7 +124,8 @@ def run(args, work: Path, idp, bare_plain, bare_project, rp, tutorial, rp_far) -
     print(f"\nIdP calls while serving {authenticated} authenticated requests: {idp_calls}")
     results = by_concurrency[args.connections[0]]
 
-    print(f"\nFull sign-ins, {args.sign_ins} per app, {args.parallel} at a time, in {args.batches} alternating batches:")
+    print(f"\nFull sign-ins, {args.sign_ins} per app, {args.parallel} at a time, "
+          f"in {args.batches} alternating batches:")
     ours, theirs = _alternating_sign_ins(rp, tutorial, args.sign_ins, args.parallel, args.batches)
     for name, measured in (("this project's app", ours), ("tutorial Authlib app", theirs)):
         _print_sign_ins(name, measured)
