@@ -10,8 +10,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
+from authlib.integrations.requests_client import OAuth2Session
 
 from flask_cognito_signin.signals import idp_call
 
@@ -25,6 +27,45 @@ ENDPOINT_KINDS = {
     "discovery": "discovery",
     "revocation endpoint": "revoke",
 }
+
+
+#: Origins whose environment settings a process remembers: a provider's two or three hosts, with room to spare.
+_REMEMBERED_ORIGINS = 64
+
+
+class EnvironmentReadOnce:
+    """A requests.Session mixin: the proxy and CA-bundle variables read once per origin, not on every call.
+
+    requests' merge_environment_settings walks the environment (the proxy variables, no_proxy,
+    REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE) on each request, 80 µs here: about as much CPU as the
+    rest of this app's work for a token request. A server's environment does not change while it
+    runs, and what those variables give a request depends on its origin and on the session's own
+    settings only, so the answer is remembered under both. A call with settings of its own
+    (proxies, verify, cert) takes requests' own path.
+    """
+
+    _by_origin: dict[tuple, dict[str, Any]] = {}  # shared by every session of the process, like its environment
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001 (requests' signature)
+        if proxies or verify is not None or cert is not None:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple(sorted(self.proxies.items())), str(self.verify), str(self.cert),
+               self.stream if stream is None else stream)
+        merged = self._by_origin.get(key)
+        if merged is None:
+            merged = super().merge_environment_settings(url, {}, stream, None, None)
+            if len(self._by_origin) < _REMEMBERED_ORIGINS:
+                self._by_origin[key] = merged
+        return {**merged, "proxies": dict(merged["proxies"])}  # a copy: requests may change what it is given
+
+
+class ProviderSession(EnvironmentReadOnce, requests.Session):
+    """The session for discovery and JWKS fetches."""
+
+
+class ProviderOAuth2Session(EnvironmentReadOnce, OAuth2Session):
+    """Authlib's client for the token, userinfo and revocation endpoints."""
 
 
 @contextmanager

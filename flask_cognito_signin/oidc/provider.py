@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from authlib.integrations.requests_client import OAuth2Session
 from joserfc.jwk import KeySet
 
 from flask_cognito_signin.settings import ProviderSettings, is_loopback_host
@@ -27,7 +26,7 @@ from flask_cognito_signin.signals import provider_document_fetched
 
 from .backoff import FailureBackoff
 from .errors import OIDCError, ProviderBadResponse, ProviderConfigurationError
-from .http import get_json
+from .http import ProviderOAuth2Session, ProviderSession, get_json
 from .signing_keys import SigningKeys
 from .token_cache import ValidatedTokens
 
@@ -119,7 +118,7 @@ class Provider:
         self.clock = clock
         # One connection pool per provider, shared by the short-lived OAuth2Session objects.
         self._adapter = requests.adapters.HTTPAdapter()
-        self._http = self._mounted(requests.Session())
+        self._http = self._mounted(ProviderSession())
         # Held while discovery is fetched: one fetch at a time, the others wait for its result.
         self._discovery_lock = threading.Lock()
         self._discovery_backoff = FailureBackoff(lambda: self.clock())
@@ -169,12 +168,12 @@ class Provider:
         return self._keys.trusted_until(keys)
 
     @contextmanager
-    def oauth_session(self, **kwargs: Any) -> Iterator[OAuth2Session]:
+    def oauth_session(self, **kwargs: Any) -> Iterator[ProviderOAuth2Session]:
         """A fresh Authlib client for one exchange (Authlib's session object keeps per-exchange state),
         over the provider's one connection pool. It is not closed afterwards: closing a requests
         Session closes its adapters, and this one's pool (the open connections to the IdP, with their
         TLS sessions) is the provider's, shared by every exchange."""
-        yield self._mounted(OAuth2Session(
+        yield self._mounted(ProviderOAuth2Session(
             client_id=self.settings.client_id,
             client_secret=self.settings.client_secret,
             token_endpoint_auth_method=self.settings.client_auth_method,
