@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import requests
@@ -44,9 +44,9 @@ class EnvironmentReadOnce:
     (proxies, verify, cert) takes requests' own path.
     """
 
-    _by_origin: dict[tuple, dict[str, Any]] = {}  # shared by every session of the process, like its environment
+    _by_origin: ClassVar[dict[tuple, dict[str, Any]]] = {}  # shared by every session, like the environment
 
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001 (requests' signature)
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
         if proxies or verify is not None or cert is not None:
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         parts = urlsplit(url)
