@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 OP_DIR := tests/e2e/oidc_provider
 
-.PHONY: run test test-fast lock upgrade mutation bench bench-serving loadtest system-packages clean
+.PHONY: run test test-fast docs lock upgrade mutation bench bench-serving loadtest system-packages clean
 
 run: $(VENV)/.runtime-installed
 	$(BIN)/python -m scripts.run_local
@@ -19,11 +19,16 @@ test: $(VENV)/.dev-installed system-packages $(OP_DIR)/node_modules/.installed
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -m "not e2e"
 
+# The extension's documentation (mkdocs.yml, docs/) into site/, every warning an error (a broken link, a bad
+# cross-reference in a docstring); tests/test_docs.py runs the same build in `make test`.
+docs: $(VENV)/.dev-installed
+	$(BIN)/python -m mkdocs build --strict --site-dir site
+
 # Break each security rule in a copy of the project and check that its tests fail (scripts/mutation.py).
 mutation: $(VENV)/.dev-installed
 	$(BIN)/python -m scripts.mutation
 
-# Figures for the README: authenticated requests against a bare Flask app, sign-in CPU against a tutorial app.
+# Figures for docs/example-app.md (Benchmarks): authenticated requests against a bare Flask app, sign-in CPU against a tutorial app.
 bench: $(VENV)/.dev-installed
 	scripts/system-packages.sh wrk=wrk
 	$(BIN)/python -m scripts.bench
@@ -52,13 +57,13 @@ $(VENV)/.dev-installed: requirements-dev.txt | $(VENV)/bin/python
 
 # The lock, from pyproject.toml's ranges: requirements.txt is the example host as deployed (the
 # distribution's dependencies, its redis, aws and metrics extras, the host group), requirements-dev.txt that
-# plus the test tools, at the same versions. `make lock` keeps every pin that the ranges still
+# plus the test and docs tools, at the same versions. `make lock` keeps every pin that the ranges still
 # allow; `make upgrade` moves every package to the newest allowed, `make upgrade PACKAGE=flask` one.
 LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --system-certs --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock" --extra redis --extra aws --extra metrics --group host
 lock: $(VENV)/.dev-installed
 	$(LOCK) $(UPGRADE) -o requirements.txt
-	$(LOCK) $(UPGRADE) --extra flask-login --group test --constraint requirements.txt -o requirements-dev.txt
+	$(LOCK) $(UPGRADE) --extra flask-login --group test --group docs --constraint requirements.txt -o requirements-dev.txt
 
 upgrade: UPGRADE = $(if $(PACKAGE),--upgrade-package $(PACKAGE),--upgrade)
 upgrade: lock
@@ -71,4 +76,4 @@ $(OP_DIR)/node_modules/.installed: $(OP_DIR)/package.json $(OP_DIR)/package-lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(OP_DIR)/node_modules .pytest_cache .coverage htmlcov
+	rm -rf $(VENV) $(OP_DIR)/node_modules .pytest_cache .coverage htmlcov site

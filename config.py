@@ -2,7 +2,7 @@
 
 Each value comes from the environment, over `.env` beside this file (the real environment
 wins), the way Flask's documentation keeps configuration out of the code. The names are the
-extension's (README: Settings): `flask_cognito_signin.settings` validates them and names every
+extension's (docs/settings.md): `flask_cognito_signin.settings` validates them and names every
 problem at start-up. A setting left unset stays None here and takes the extension's default.
 """
 

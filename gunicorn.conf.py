@@ -33,7 +33,7 @@ def _chosen_worker_class() -> str:
     return chosen
 
 
-# gevent workers, chosen by `make bench-serving` (the table is in the README): a sign-in or a
+# gevent workers, chosen by `make bench-serving` (the table is in docs/example-app.md): a sign-in or a
 # token refresh waits on the IdP for most of its time, and under gevent that wait holds neither
 # a process (sync) nor one of a few threads (gthread); authenticated requests cost no more.
 worker_class = _chosen_worker_class()
@@ -53,7 +53,7 @@ if "gevent" in worker_class.lower():  # gevent, or one of its variants: gevent_w
         A keep-alive connection whose next request has already arrived reads it without waiting
         (gevent's recv returns at once when data is there), so one busy client could keep its
         greenlet running and the worker's other connections waited, up to hundreds of ms at the
-        99th percentile (README: Benchmarks). idle() returns once the event loop has run every
+        99th percentile (docs/example-app.md: Benchmarks). idle() returns once the event loop has run every
         other greenlet that is ready: the connections take turns.
         """
         idle()
@@ -81,7 +81,7 @@ def when_ready(server):
 
 
 def on_starting(server):
-    """Metrics from several workers (README: Metrics): each keeps its counts in PROMETHEUS_MULTIPROC_DIR,
+    """Metrics from several workers (docs/metrics.md): each keeps its counts in PROMETHEUS_MULTIPROC_DIR,
     emptied here of the last run's before any worker starts. Without that directory every scrape would
     get the counts of whichever worker answered it, so a metrics-enabled app with more workers stops here."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")

@@ -1,8 +1,10 @@
 """Sign in with Cognito for Flask: an OpenID Connect relying party as a Flask extension.
 
-    from flask_cognito_signin import CognitoSignIn, current_user, login_required
+```python
+from flask_cognito_signin import CognitoSignIn, current_user, login_required
 
-    signin = CognitoSignIn(app)        # or CognitoSignIn() and, later, signin.init_app(app)
+signin = CognitoSignIn(app)        # or CognitoSignIn() and, later, signin.init_app(app)
+```
 """
 
 from .authz import current_user, groups_required, login_required, scopes_required

@@ -77,9 +77,9 @@ def _load_current_user() -> User | Client | AnonymousUser:
     return user
 
 
-#: Who makes this request: a User, a machine Client (bearer token from the client_credentials
-#: grant), or ANONYMOUS; `current_user.is_authenticated` and `current_user.is_client` tell.
 current_user: User | Client | AnonymousUser = LocalProxy(_load_current_user)  # type: ignore[assignment]
+"""Who makes this request: a User, a machine Client (bearer token from the client_credentials
+grant), or ANONYMOUS; `current_user.is_authenticated` and `current_user.is_client` tell."""
 
 
 #: RFC 6750 3: the characters an error_description may hold (printable ASCII but `"` and `\`).

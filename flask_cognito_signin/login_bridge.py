@@ -1,7 +1,9 @@
 """For apps that already use Flask-Login: its `current_user` and `login_required` see who signed in here.
 
-    login_manager = LoginManager(app)
-    bridge_flask_login(login_manager)
+```python
+login_manager = LoginManager(app)
+bridge_flask_login(login_manager)
+```
 
 Flask-Login then takes its user from this extension on every request, sends whoever is not
 signed in where this extension's own guards would (sign-in and back, or a 401 on the API), and

@@ -1,10 +1,12 @@
 """The `cognito_emulator` pytest fixture: installing flask-cognito-signin is enough (a pytest11 entry point).
 
-    def test_reports_need_a_signed_in_user(cognito_emulator):
-        app = create_app()                                   # your app
-        app.config.update(cognito_emulator.app_config())     # before CognitoSignIn(app)
-        ...
-        cognito_emulator.sign_in(client)                     # as test-user, through the hosted UI
+```python
+def test_reports_need_a_signed_in_user(cognito_emulator):
+    app = create_app()                                   # your app
+    app.config.update(cognito_emulator.app_config())     # before CognitoSignIn(app)
+    ...
+    cognito_emulator.sign_in(client)                     # as test-user, through the hosted UI
+```
 
 A test module (or conftest) defines its own pool by overriding the `cognito_pool` fixture,
 with flask_cognito_signin.testing.pool(users=[...], clients=[...]) or any dict in the shape

@@ -1,8 +1,10 @@
 """Test an app that uses CognitoSignIn offline, with real tokens: a running local Cognito emulator and a sign-in without a browser.
 
-    with run_emulator(pool(callback_base="http://localhost")) as emulator:
-        app.config.update(emulator.app_config("http://localhost"))
-        cookie = emulator.sign_in(app.test_client(), "test-user", "Test-Password-1")
+```python
+with run_emulator(pool(callback_base="http://localhost")) as emulator:
+    app.config.update(emulator.app_config("http://localhost"))
+    cookie = emulator.sign_in(app.test_client(), "test-user", "Test-Password-1")
+```
 
 The pytest plugin (flask_cognito_signin.pytest_plugin) wraps this as the `cognito_emulator`
 fixture. The sign-in is the browser's path, step by step: the app's /login, the emulator's

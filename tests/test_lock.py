@@ -21,7 +21,7 @@ _PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)(.*?)(?=^\S|\Z)", re.M | re.S
 
 #: What each file installs, as `make lock` compiles it (Makefile): extras and dependency groups.
 RUNTIME = {"extras": ("redis", "aws", "metrics"), "groups": ("host",)}
-DEV = {"extras": ("redis", "aws", "metrics", "flask-login"), "groups": ("host", "test")}
+DEV = {"extras": ("redis", "aws", "metrics", "flask-login"), "groups": ("host", "test", "docs")}
 
 
 def pins(name: str) -> dict[str, tuple[str, str]]:
@@ -56,7 +56,8 @@ def test_every_pin_carries_its_hashes(lock):
 def test_both_files_pin_the_runtime_at_the_same_versions_and_only_dev_has_the_test_tools():
     runtime, dev = pins("requirements.txt"), pins("requirements-dev.txt")
     assert {name: runtime[name][0] for name in runtime} == {name: dev[name][0] for name in runtime if name in dev}
-    test_tools = {canonicalize_name(Requirement(spec).name) for spec in PYPROJECT["dependency-groups"]["test"]}
+    test_tools = {canonicalize_name(Requirement(spec).name)
+                  for group in ("test", "docs") for spec in PYPROJECT["dependency-groups"][group]}
     assert test_tools <= dev.keys() and not test_tools & runtime.keys()
 
 
