@@ -35,7 +35,7 @@ def gunicorn(tmp_path, *options: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "gunicorn", "--no-control-socket", "-k", "sync", "-w", "1",
                "-b", f"127.0.0.1:{free_port()}", *options, "shop:create_app()"]
     return subprocess.run(command, cwd=tmp_path, env={**environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, check=False)
 
 
 def test_with_preload_gunicorn_prints_the_message_and_no_traceback(tmp_path):
