@@ -6,8 +6,8 @@ interface (server-side; `flask.session` still works as a dict), its blueprint, e
 handlers for its own exceptions, before-request hooks that identify the caller and ask the
 API's cookie-authenticated writes (and, with `protect_forms=True`, the host's forms) for the
 CSRF token, the template helpers `current_user` and `csrf_token`, the `flask cognito` /
-`flask oidc` commands, and a filter on the `werkzeug` logger that keeps the callback's code and
-state out of the development server's access log; with METRICS_TOKEN set, also /metrics and a
+`flask oidc` commands, and a filter on the `werkzeug` and `gunicorn.access` loggers that keeps
+the callback's code and state out of access logs; with METRICS_TOKEN set, also /metrics and a
 WSGI middleware timing each request. The host's routes, error handlers, JSON provider, request
 class and headers are left alone.
 """
@@ -23,9 +23,9 @@ from .authz import current_user, identify_request
 from .oidc import Provider
 from .pending_sign_ins import PendingSignIns
 from .sessions import ServerSideSessionInterface, open_store
-from .settings import ConfigError, Settings
+from .settings import CALLBACK_PATH, ConfigError, Settings
 from .state import EXTENSION_KEY, SignInState
-from .web import auth, csrf, errors
+from .web import access_log, auth, csrf, errors
 
 
 class CognitoSignIn:
@@ -85,6 +85,7 @@ class CognitoSignIn:
         if settings.metrics_token:
             _enable_metrics(app)
         app.register_blueprint(auth.bp, url_prefix=settings.url_prefix or None)
+        access_log.keep_out_of_access_logs(settings.url_prefix + CALLBACK_PATH)
         errors.init_app(app)
         app.before_request(identify_request)
         app.before_request(csrf.protect_api_writes)

@@ -59,6 +59,7 @@ _PENDING_TESTS = "tests/web/test_pending_sign_in_cookies.py"
 _METRICS = "flask_cognito_signin/metrics.py"
 _METRICS_TESTS = "tests/test_metrics.py"
 _HOST_CSRF_TESTS = "tests/web/test_host_forms_csrf.py"
+_ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -350,7 +351,7 @@ MUTATIONS: tuple[Mutation, ...] = (
              'SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})',
              'SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "PATCH", "DELETE"})',
              ("tests/web/test_api_csrf.py", _HOST_CSRF_TESTS)),
-    # Issue 21: the host's own forms (protect_forms=True) -------------------------------------------
+    # Issue 21: the host's own forms (protect_forms=True), access logs, start-up messages ----------
     Mutation("host-csrf-checked", "flask_cognito_signin/web/csrf.py",
              "if this_request.method in SAFE_METHODS or this_request.endpoint is None or _checked_elsewhere(this_request):",
              "if True:",
@@ -362,6 +363,18 @@ MUTATIONS: tuple[Mutation, ...] = (
              "            or this_request.path.startswith(signin_state().settings.api_prefix))",
              "            or False)",
              (_HOST_CSRF_TESTS,)),
+    Mutation("access-log-filter-installed", "flask_cognito_signin/extension.py",
+             "        access_log.keep_out_of_access_logs(settings.url_prefix + CALLBACK_PATH)\n", "",
+             (_ACCESS_LOG_TESTS,)),
+    Mutation("access-log-code-redacted", "flask_cognito_signin/web/access_log.py",
+             'SECRET_PARAMETERS = frozenset({"code", "state"})', 'SECRET_PARAMETERS = frozenset({"state"})',
+             (_ACCESS_LOG_TESTS,)),
+    Mutation("access-log-gunicorn-request-line", "flask_cognito_signin/web/access_log.py",
+             "                    atoms[name] = self.redact_line(value)\n", "                    pass\n",
+             (_ACCESS_LOG_TESTS,)),
+    Mutation("config-error-a-message-under-gunicorn", "flask_cognito_signin/settings.py",
+             "class ConfigError(RuntimeError):", "class ConfigError(Exception):",
+             ("tests/serving/test_config_error_under_gunicorn.py",)),
     Mutation("host-csrf-off-by-default", "flask_cognito_signin/extension.py",
              'settings_from: str = "in app.config", protect_forms: bool = False):',
              'settings_from: str = "in app.config", protect_forms: bool = True):',
