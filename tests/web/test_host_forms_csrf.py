@@ -110,8 +110,9 @@ def test_the_extensions_sign_out_form_is_checked_by_its_own_rule(app, browser, i
     assert app.test_client().post("/logout").status_code == 302  # no session: nothing to end, nothing refused
 
 
-def test_a_post_no_view_answers_keeps_its_404(browser):
+def test_a_request_no_view_answers_keeps_its_404_or_405(browser):
     assert browser.post("/nowhere").status_code == 404
+    assert browser.put("/").status_code == 405
 
 
 def test_off_by_default_the_hosts_posts_are_left_alone(environ, tmp_path, idp):
@@ -119,3 +120,4 @@ def test_off_by_default_the_hosts_posts_are_left_alone(environ, tmp_path, idp):
     client = app.test_client()
     AuthActions(client, idp).sign_in()
     assert client.post("/notes").get_data(as_text=True) == "written"
+
