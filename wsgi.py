@@ -6,4 +6,4 @@ from flask_cognito_signin.settings import ConfigError
 try:
     app = create_app()
 except ConfigError as error:
-    raise SystemExit(f"Configuration error, the app did not start:\n{error}") from None
+    raise SystemExit(f"Configuration error, the app did not start. {error}") from None

@@ -110,6 +110,8 @@ _IDP_IDENTIFIER = re.compile(r"^[\w\s+=.@-]{1,40}$")
 _NOT_IN_FILE = {"in_pool_file": False}
 #: RFC 4226 section 4 (R6): a shared secret of at least 128 bits.
 _MIN_TOTP_SECRET_BYTES = 16
+#: pyotp computes the codes (mfa.py); it is an extra, since only a pool with TOTP users needs it.
+TOTP_NEEDS_PYOTP = "a TOTP user needs pyotp, which is not installed: pip install 'flask-cognito-signin[emulator-totp]'"
 _SUB_NAMESPACE = uuid.UUID("6f1c1e0a-4c3b-4f7e-9a52-3d2f0c1b7e11")
 
 
@@ -206,6 +208,16 @@ def _check_totp_secret(secret: Any) -> None:
         "totp_secret",
         "must be a base32 secret of at least 128 bits (26+ characters, e.g. pyotp.random_base32())",
     )
+    _require(_pyotp_installed(), "totp_secret", TOTP_NEEDS_PYOTP)
+
+
+def _pyotp_installed() -> bool:
+    """Imported here, at the first TOTP user, so that a pool without one never needs it."""
+    try:
+        import pyotp  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

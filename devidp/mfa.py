@@ -3,14 +3,14 @@
 pyotp computes the codes; what is checked around it is RFC 6238's verifier rules:
 one time step of clock drift either way (section 5.2), and a code accepted once is
 not accepted again (section 5.2: "MUST NOT accept the second attempt of the OTP").
+pyotp is the extra `emulator-totp`, imported only when a code is checked: a pool without
+TOTP users never needs it, and one with them is refused at load when it is missing
+(config.py).
 """
 
 from __future__ import annotations
 
 import re
-
-import pyotp
-from pyotp.utils import strings_equal
 
 #: Time steps of drift accepted on either side of now (RFC 6238 section 5.2).
 DRIFT_STEPS = 1
@@ -24,6 +24,9 @@ def matching_step(secret: str, code: str, now: float) -> int | None:
     """
     if not _CODE.match(code):
         return None
+    import pyotp
+    from pyotp.utils import strings_equal
+
     totp = pyotp.TOTP(secret)
     current = int(now) // totp.interval
     for step in range(current - DRIFT_STEPS, current + DRIFT_STEPS + 1):

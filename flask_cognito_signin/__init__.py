@@ -11,4 +11,8 @@ from .authz import current_user, groups_required, login_required, scopes_require
 from .extension import CognitoSignIn
 from .settings import ConfigError
 
-__all__ = ["CognitoSignIn", "ConfigError", "current_user", "groups_required", "login_required", "scopes_required"]
+#: The distribution's version: pyproject.toml reads it from here (setuptools' `attr:`), the one place it is written.
+__version__ = "0.1.0"
+
+__all__ = ["CognitoSignIn", "ConfigError", "__version__", "current_user", "groups_required", "login_required",
+           "scopes_required"]

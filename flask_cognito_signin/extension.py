@@ -4,9 +4,12 @@ It reads and validates its settings from `app.config` and keeps what it builds i
 `app.extensions["cognito_signin"]`. It takes over only what sign-in needs: the session
 interface (server-side; `flask.session` still works as a dict), its blueprint, error
 handlers for its own exceptions, before-request hooks that identify the caller and ask the
-API's cookie-authenticated writes for the CSRF token, the template helpers `current_user` and `csrf_token`, and the `flask cognito` / `flask oidc`
-commands; with METRICS_TOKEN set, also /metrics and a WSGI middleware timing each request. The host's routes, error handlers, JSON provider, request class and headers are
-left alone.
+API's cookie-authenticated writes (and, with `protect_forms=True`, the host's forms) for the
+CSRF token, the template helpers `current_user` and `csrf_token`, the `flask cognito` /
+`flask oidc` commands, and a filter on the `werkzeug` and `gunicorn.access` loggers that keeps
+the callback's code and state out of access logs; with METRICS_TOKEN set, also /metrics and a
+WSGI middleware timing each request. The host's routes, error handlers, JSON provider, request
+class and headers are left alone.
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from .authz import current_user, identify_request
 from .oidc import Provider
 from .pending_sign_ins import PendingSignIns
 from .sessions import ServerSideSessionInterface, open_store
-from .settings import ConfigError, Settings
+from .settings import CALLBACK_PATH, ConfigError, Settings
 from .state import EXTENSION_KEY, SignInState
-from .web import auth, csrf, errors
+from .web import access_log, auth, csrf, errors
 
 
 class CognitoSignIn:
@@ -31,14 +34,17 @@ class CognitoSignIn:
     `url_prefix` moves the sign-in routes (and with them the redirect URI to register) under
     a path such as /auth; `api_prefix` names the paths where guards answer JSON and Bearer
     access tokens are accepted; `settings_from` says, in error messages, where a missing
-    setting is to be set.
+    setting is to be set. `protect_forms=True` asks every POST, PUT, PATCH and DELETE of the
+    host's own views for the token `csrf_token()` gives templates (off by default: the host's
+    forms are the host's until it says so, in its code, since its templates must carry the token).
     """
 
     def __init__(self, app: Flask | None = None, *, url_prefix: str = "", api_prefix: str = "/api/",
-                 settings_from: str = "in app.config"):
+                 settings_from: str = "in app.config", protect_forms: bool = False):
         self.url_prefix = url_prefix
         self.api_prefix = api_prefix
         self.settings_from = settings_from
+        self.protect_forms = protect_forms
         if app is not None:
             self.init_app(app)
 
@@ -79,9 +85,12 @@ class CognitoSignIn:
         if settings.metrics_token:
             _enable_metrics(app)
         app.register_blueprint(auth.bp, url_prefix=settings.url_prefix or None)
+        access_log.keep_out_of_access_logs(settings.url_prefix + CALLBACK_PATH)
         errors.init_app(app)
         app.before_request(identify_request)
         app.before_request(csrf.protect_api_writes)
+        if self.protect_forms:
+            app.before_request(csrf.protect_host_forms)
         app.context_processor(_template_helpers)
 
 

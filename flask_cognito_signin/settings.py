@@ -39,12 +39,17 @@ _METRICS_TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 _GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
 
 
-class ConfigError(Exception):
-    """Start-up refused: one or more settings are missing or malformed."""
+class ConfigError(RuntimeError):
+    """Start-up refused: one or more settings are missing or malformed; the message lists them all.
+
+    A RuntimeError because that is what gunicorn prints as a message ("Error: …", exit status 1)
+    rather than a traceback when loading the app fails in its master (`--preload`).
+    """
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        super().__init__("\n".join(f"- {problem}" for problem in problems))
+        lines = (f"- {problem}" for problem in problems)
+        super().__init__("\n".join(["Sign in with Cognito is not configured correctly:", *lines]))
 
 
 def is_loopback_host(host: str | None) -> bool:

@@ -58,6 +58,8 @@ _PENDING = "flask_cognito_signin/pending_sign_ins.py"
 _PENDING_TESTS = "tests/web/test_pending_sign_in_cookies.py"
 _METRICS = "flask_cognito_signin/metrics.py"
 _METRICS_TESTS = "tests/test_metrics.py"
+_HOST_CSRF_TESTS = "tests/web/test_host_forms_csrf.py"
+_ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -340,8 +342,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if user.is_authenticated and not user.is_client else None", "if user.is_authenticated else None",
              ("tests/extension/test_login_bridge.py",)),
     Mutation("api-csrf-checked", "flask_cognito_signin/web/csrf.py",
-             '    protect(token or this_request.form.get(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")))\n',
-             "    pass\n",
+             "        return\n    protect(_token_sent(this_request))\n\n\ndef protect_host_forms",
+             "        return\n\n\ndef protect_host_forms",
              ("tests/web/test_api_csrf.py",)),
     Mutation("api-csrf-hook-installed", "flask_cognito_signin/extension.py",
              "        app.before_request(csrf.protect_api_writes)\n", "",
@@ -349,7 +351,35 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("api-csrf-on-every-unsafe-method", "flask_cognito_signin/web/csrf.py",
              'SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})',
              'SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "PATCH", "DELETE"})',
-             ("tests/web/test_api_csrf.py",)),
+             ("tests/web/test_api_csrf.py", _HOST_CSRF_TESTS)),
+    # Issue 21: the host's own forms (protect_forms=True), access logs, start-up messages ----------
+    Mutation("host-csrf-checked", "flask_cognito_signin/web/csrf.py",
+             "if this_request.method in SAFE_METHODS or this_request.endpoint is None or _checked_elsewhere(this_request):",
+             "if True:",
+             (_HOST_CSRF_TESTS,)),
+    Mutation("host-csrf-hook-installed", "flask_cognito_signin/extension.py",
+             "            app.before_request(csrf.protect_host_forms)\n", "            pass\n",
+             (_HOST_CSRF_TESTS,)),
+    Mutation("host-csrf-leaves-the-api-to-its-rule", "flask_cognito_signin/web/csrf.py",
+             "            or this_request.path.startswith(signin_state().settings.api_prefix))",
+             "            or False)",
+             (_HOST_CSRF_TESTS,)),
+    Mutation("access-log-filter-installed", "flask_cognito_signin/extension.py",
+             "        access_log.keep_out_of_access_logs(settings.url_prefix + CALLBACK_PATH)\n", "",
+             (_ACCESS_LOG_TESTS,)),
+    Mutation("access-log-code-redacted", "flask_cognito_signin/web/access_log.py",
+             'SECRET_PARAMETERS = frozenset({"code", "state"})', 'SECRET_PARAMETERS = frozenset({"state"})',
+             (_ACCESS_LOG_TESTS,)),
+    Mutation("access-log-gunicorn-request-line", "flask_cognito_signin/web/access_log.py",
+             "                    atoms[name] = self.redact_line(value)\n", "                    pass\n",
+             (_ACCESS_LOG_TESTS,)),
+    Mutation("config-error-a-message-under-gunicorn", "flask_cognito_signin/settings.py",
+             "class ConfigError(RuntimeError):", "class ConfigError(Exception):",
+             ("tests/serving/test_config_error_under_gunicorn.py",)),
+    Mutation("host-csrf-off-by-default", "flask_cognito_signin/extension.py",
+             'settings_from: str = "in app.config", protect_forms: bool = False):',
+             'settings_from: str = "in app.config", protect_forms: bool = True):',
+             (_HOST_CSRF_TESTS,)),
     # Issue 19: sign-out reaches tokens and devices ------------------------------------------------
     Mutation("signed-out-bearer-refused", "flask_cognito_signin/authz.py",
              'if Logins(state.store).has_ended(provider.alias, validated.claims.get("origin_jti")):',

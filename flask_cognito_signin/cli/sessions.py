@@ -30,7 +30,7 @@ def _one_line_errors() -> Iterator[None]:
     try:
         yield
     except ConfigError as error:
-        raise click.ClickException(f"the app's settings are not valid:\n{error}") from error
+        raise click.ClickException(str(error)) from error
     except (StoreUnavailable, AWSError) as error:
         raise click.ClickException(str(error)) from error
 
