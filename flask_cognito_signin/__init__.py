@@ -5,8 +5,9 @@
     signin = CognitoSignIn(app)        # or CognitoSignIn() and, later, signin.init_app(app)
 """
 
-from .authz import current_user, groups_required, login_required, scopes_required
+from .authz import current_user, fresh_login_required, groups_required, login_required, scopes_required
 from .extension import CognitoSignIn
 from .settings import ConfigError
 
-__all__ = ["CognitoSignIn", "ConfigError", "current_user", "groups_required", "login_required", "scopes_required"]
+__all__ = ["CognitoSignIn", "ConfigError", "current_user", "fresh_login_required", "groups_required", "login_required",
+           "scopes_required"]
