@@ -58,6 +58,8 @@ def authorize() -> Response:
         return provider
     if provider is not None:
         return federation.start(provider, grant)
+    # prompt=login asks for the password again despite the session (Cognito developer guide,
+    # "Authorize endpoint"). The guide documents no max_age, so none is honoured here either.
     if session_user is None or "login" in request.args.get("prompt", "").split():
         return redirect(emulator.url("/login") + "?" + same_query())
     return emulator.server.create_authorization_response(grant_user=session_user, grant=grant)

@@ -7,12 +7,12 @@ signin = CognitoSignIn(app)        # or CognitoSignIn() and, later, signin.init_
 ```
 """
 
-from .authz import current_user, groups_required, login_required, scopes_required
+from .authz import current_user, fresh_login_required, groups_required, login_required, scopes_required
 from .extension import CognitoSignIn
 from .settings import ConfigError
 
 #: The distribution's version: pyproject.toml reads it from here (setuptools' `attr:`), the one place it is written.
 __version__ = "0.1.0"
 
-__all__ = ["CognitoSignIn", "ConfigError", "__version__", "current_user", "groups_required", "login_required",
-           "scopes_required"]
+__all__ = ["CognitoSignIn", "ConfigError", "__version__", "current_user", "fresh_login_required",
+           "groups_required", "login_required", "scopes_required"]

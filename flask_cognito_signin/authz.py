@@ -1,11 +1,12 @@
-"""Who is making this request, and the one-line guards for views: login_required, groups_required, scopes_required.
+"""Who is making this request, and the one-line guards for views: login_required, groups_required, scopes_required,
+fresh_login_required.
 
 A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
 under the API prefix (/api/ by default), by an `Authorization: Bearer <access token>` header validated locally against
 the provider's keys. The caller is a person (User) or, with a client_credentials token, a machine
 (Client): every guard is for people only unless the view says `clients=True`. Guards answer the
 way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
-an RFC 6750 `WWW-Authenticate` challenge.
+an RFC 6750 `WWW-Authenticate` challenge (RFC 9470's, when a sign-in is not recent enough).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from flask_cognito_signin.events import log_event
 from flask_cognito_signin.logins import Logins
 from flask_cognito_signin.oidc import InvalidToken, OIDCError
 from flask_cognito_signin.oidc.errors import InsufficientScope, SessionEnded, TokenFault
-from flask_cognito_signin.oidc.tokens import unverified_issuer, validate_access_token
+from flask_cognito_signin.oidc.tokens import authenticated_within, unverified_issuer, validate_access_token
 from flask_cognito_signin.oidc.user import Client, User
 from flask_cognito_signin.state import SignInState, signin_state
 from flask_cognito_signin.user_session import UserSession, current_user_session
@@ -87,12 +88,13 @@ _DESCRIPTION_CHARACTERS = frozenset(map(chr, range(0x20, 0x7F))) - {'"', "\\"}
 
 
 def bearer_challenge(error: str | None = None, description: str | None = None, status: int = 401, *,
-                     scopes: frozenset[str] | tuple[str, ...] = ()) -> Response:
+                     scopes: frozenset[str] | tuple[str, ...] = (), max_age: int | None = None) -> Response:
     """An RFC 6750 answer: 401 (or 403 for insufficient_scope) with its WWW-Authenticate header.
 
     Callers pass descriptions chosen by the code (TokenFault), never text from the request;
     other characters are dropped all the same, so the header is always well-formed. `scopes`
-    (the code's, checked by scopes_required) are those the resource needs (RFC 6750 3).
+    (the code's, checked by scopes_required) are those the resource needs (RFC 6750 3); `max_age`
+    how recent a sign-in it needs (RFC 9470 3, quoted as in its example).
     """
     params = ['realm="api"']
     if error:  # RFC 6750 3.1: a request without credentials gets no error details in the challenge
@@ -102,6 +104,8 @@ def bearer_challenge(error: str | None = None, description: str | None = None, s
         params.append(f'error_description="{safe}"')
     if error and scopes:
         params.append(f'scope="{" ".join(sorted(scopes))}"')
+    if error and max_age is not None:
+        params.append(f'max_age="{int(max_age)}"')
     response = json_error(status, error or "unauthorized", description or "Sign in or send a bearer token.")
     response.headers["WWW-Authenticate"] = "Bearer " + ", ".join(params)
     return response
@@ -195,10 +199,11 @@ def json_error(status: int, error: str, message: str) -> Response:
     return response
 
 
-def sign_in_redirect() -> Response:
-    """Send the browser to sign in, then back to the page it asked for."""
+def sign_in_redirect(*, provider: str | None = None, max_age: int | None = None) -> Response:
+    """Send the browser to sign in (at `provider`, an alias; with `max_age`, afresh), then back to the page."""
     target = request.full_path.rstrip("?") if request.method == "GET" else "/"
-    return redirect(url_for("cognito_signin.login") + "?" + urlencode({"next": target}))
+    query = {"next": target} if max_age is None else {"next": target, "max_age": max_age}
+    return redirect(url_for("cognito_signin.login", alias=provider) + "?" + urlencode(query))
 
 
 def unauthenticated_answer() -> Response:
@@ -303,6 +308,55 @@ def scopes_required(*scopes: str, clients: bool = False, provider: str | None = 
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def fresh_login_required(view: View | None = None, *, max_age: int | None = None) -> Any:
+    """Only for a person who signed in at the identity provider at most `max_age` seconds ago
+    (FRESH_LOGIN_MAX_AGE, 5 minutes, by default): for views where a session left open is not enough.
+
+        @fresh_login_required                   # a sign-in within FRESH_LOGIN_MAX_AGE
+        @fresh_login_required(max_age=60)       # within the last minute
+
+    The age is the token's `auth_time`, the provider's word for when the user last typed a
+    password (a refresh keeps it): a page sends an older sign-in, or one without auth_time, through
+    the provider again with `prompt=login` and back (see begin_sign_in); the API answers 401 with
+    RFC 9470's `Bearer error="insufficient_user_authentication", max_age="…"`. Machine clients never
+    pass (403): nobody signed in. The rest is login_required's. See docs/step-up.md.
+    """
+    if max_age is not None and (type(max_age) is not int or max_age < 1):
+        raise ValueError(f"fresh_login_required(max_age={max_age!r}): max_age is a whole number of seconds, 1 or more")
+
+    def decorate(view: View) -> View:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            refusal = caller_refused(clients=False)
+            if refusal is not None:
+                return refusal
+            needed = max_age if max_age is not None else signin_state().settings.fresh_login_max_age
+            if not _signed_in_within(needed):
+                return _step_up(needed)
+            return view(*args, **kwargs)
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate if view is None else decorate(view)
+
+
+def _signed_in_within(max_age: int) -> bool:
+    """Whether the person behind this request authenticated at most `max_age` seconds ago, by the clock of the
+    provider that signed them in, and by the rule the step-up's callback applies."""
+    return authenticated_within(current_user.claims, max_age, signin_state().providers[_current_provider()].clock())
+
+
+#: What a caller whose sign-in is too old hears on the API (fixed text, for the challenge header).
+_NOT_RECENT = "This needs a more recent sign-in: sign in again, then retry."
+
+
+def _step_up(max_age: int) -> Response:
+    log_event("step_up_required", max_age=max_age, path=request.path)
+    if is_api_request():
+        return bearer_challenge("insufficient_user_authentication", _NOT_RECENT, max_age=max_age)
+    return sign_in_redirect(provider=_current_provider(), max_age=max_age)
 
 
 def _insufficient_scope(needed: frozenset[str], missing: frozenset[str]) -> Response:

@@ -2,8 +2,8 @@
 
 A sign-in that has not finished belongs to nobody yet, so the server stores nothing about it:
 cookieless /login requests could otherwise fill the session store. Its state, nonce, PKCE
-verifier, redirect URI and return path travel in a cookie that only this app can read or
-make, as mod_auth_openidc's state cookies and oauth2-proxy's CSRF cookies do.
+verifier, redirect URI, return path and (for a step-up) max_age travel in a cookie that only
+this app can read or make, as mod_auth_openidc's state cookies and oauth2-proxy's CSRF cookies do.
 
 - Encrypted and authenticated with joserfc's JWE (`dir`, `A256GCM`) under a key that HKDF
   derives from SECRET_KEY with a purpose label of its own: signing alone (itsdangerous) would
@@ -79,7 +79,9 @@ class PendingSignIns:
             pending = PendingSignIn.from_dict(data)
         except (JoseError, ValueError, TypeError, KeyError, AttributeError):
             return None  # not sealed by this app's key (another SECRET_KEY, a forgery), or not our payload
-        if not all(isinstance(value, str) for value in data.values()):
+        if not all(isinstance(value, str) for name, value in data.items() if name != "max_age"):
+            return None
+        if pending.max_age is not None and (type(pending.max_age) is not int or pending.max_age < 0):
             return None
         if not isinstance(expires_at, (int, float)) or expires_at <= now:
             return None

@@ -104,6 +104,8 @@ class Settings:
     session_max_age: int
     #: Refresh the tokens when the access token expires within this many seconds.
     token_refresh_margin: int
+    #: How recent (seconds) a sign-in `fresh_login_required` accepts when its view names no max_age.
+    fresh_login_max_age: int
     #: Scopes every bearer token must hold for /api/* (per-view scopes: `scopes_required`).
     api_required_scopes: frozenset[str]
     #: How many proxies (load balancer, CDN) stand in front and set X-Forwarded-*; 0 trusts none.
@@ -163,6 +165,7 @@ class Settings:
             session_idle_timeout=reader.duration("SESSION_IDLE_TIMEOUT", "8h"),
             session_max_age=reader.duration("SESSION_MAX_AGE", "24h"),
             token_refresh_margin=reader.duration("TOKEN_REFRESH_MARGIN", "60s", allow_zero=True),
+            fresh_login_max_age=reader.duration("FRESH_LOGIN_MAX_AGE", "5m"),
             api_required_scopes=frozenset(reader.words("API_REQUIRED_SCOPES")),
             trusted_proxy_count=reader.count("TRUSTED_PROXY_COUNT"),
             trust_forwarded_host=reader.flag("TRUST_FORWARDED_HOST"),

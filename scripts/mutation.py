@@ -60,6 +60,7 @@ _METRICS = "flask_cognito_signin/metrics.py"
 _METRICS_TESTS = "tests/test_metrics.py"
 _HOST_CSRF_TESTS = "tests/web/test_host_forms_csrf.py"
 _ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
+_STEP_UP_TESTS = "tests/web/test_step_up.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -475,6 +476,32 @@ MUTATIONS: tuple[Mutation, ...] = (
              ("tests/test_tokens_redacted.py",)),
     Mutation("gevent-connections-take-turns", "gunicorn.conf.py", "        idle()\n", "        pass\n",
              ("tests/serving/test_connections_take_turns.py",)),
+    # Issue 22, part 2: step-up (fresh_login_required) ----------------------------------------------
+    Mutation("step-up-callback-checks-auth-time", "flask_cognito_signin/oidc/tokens.py",
+             "if max_age is not None and not authenticated_within(id_claims, max_age, now):",
+             "if False:",
+             (_STEP_UP_TESTS,)),
+    Mutation("step-up-guard-checks-the-age", "flask_cognito_signin/authz.py",
+             "            if not _signed_in_within(needed):\n", "            if False:\n",
+             (_STEP_UP_TESTS, "tests/extension/test_step_up_with_emulator.py")),
+    Mutation("step-up-auth-time-required", "flask_cognito_signin/oidc/tokens.py",
+             "return age is not None and -CLOCK_SKEW <= age <= max_age",
+             "return age is None or -CLOCK_SKEW <= age <= max_age",
+             (_STEP_UP_TESTS,)),
+    Mutation("step-up-no-clock-skew-for-an-old-sign-in", "flask_cognito_signin/oidc/tokens.py",
+             "return age is not None and -CLOCK_SKEW <= age <= max_age",
+             "return age is not None and -CLOCK_SKEW <= age <= max_age + CLOCK_SKEW",
+             (_STEP_UP_TESTS,)),
+    Mutation("step-up-sends-prompt-login", "flask_cognito_signin/oidc/signin.py",
+             'fresh = {"prompt": "login", "max_age": str(max_age)}', 'fresh = {"max_age": str(max_age)}',
+             (_STEP_UP_TESTS, "tests/extension/test_step_up_with_emulator.py")),
+    Mutation("step-up-refresh-keeps-auth-time", "flask_cognito_signin/oidc/refresh.py",
+             'if "auth_time" in claims and claims["auth_time"] != user.claims.get("auth_time"):', "if False:",
+             (_STEP_UP_TESTS,)),
+    Mutation("step-up-sealed-max-age-whole-seconds", _PENDING,
+             "if pending.max_age is not None and (type(pending.max_age) is not int or pending.max_age < 0):",
+             "if False:",
+             (_PENDING_TESTS,)),
 )
 
 

@@ -28,7 +28,8 @@ from tests.support.cognito import (
 )
 
 #: Variables the app reads; a developer's own values must never leak into a test.
-_APP_VARIABLE = re.compile(r"^(OIDC_|COGNITO_|SESSION_|APP_|API_|SECRET_KEY$|FLASK_|TRUST|TOKEN_|REQUESTS_CA_BUNDLE$)")
+_APP_VARIABLE = re.compile(
+    r"^(OIDC_|COGNITO_|SESSION_|APP_|API_|SECRET_KEY$|FLASK_|TRUST|TOKEN_|FRESH_LOGIN_|REQUESTS_CA_BUNDLE$)")
 
 
 @pytest.fixture(autouse=True)

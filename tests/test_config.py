@@ -37,6 +37,7 @@ def test_defaults(environ, tmp_path):
     assert s.redirect_uri == "http://localhost:5000/oauth/v2/callback"
     assert s.session_store_url == f"sqlite:///{tmp_path / 'sessions.db'}"
     assert (s.session_idle_timeout, s.session_max_age) == (8 * 3600, 24 * 3600)
+    assert s.fresh_login_max_age == 300
 
 
 def test_api_audience_is_a_list_and_empty_by_default(environ, tmp_path):
@@ -74,8 +75,8 @@ def test_the_cognito_domain_becomes_an_origin(environ, tmp_path):
 
 
 def test_durations_take_units(environ, tmp_path):
-    s = settings(environ, tmp_path, SESSION_IDLE_TIMEOUT="30m", SESSION_MAX_AGE="7d")
-    assert (s.session_idle_timeout, s.session_max_age) == (1800, 7 * 86400)
+    s = settings(environ, tmp_path, SESSION_IDLE_TIMEOUT="30m", SESSION_MAX_AGE="7d", FRESH_LOGIN_MAX_AGE="90s")
+    assert (s.session_idle_timeout, s.session_max_age, s.fresh_login_max_age) == (1800, 7 * 86400, 90)
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,10 @@
-"""The "Sign in with Cognito" page, and an example page only for a Cognito group."""
+"""The "Sign in with Cognito" page, an example page only for a Cognito group, and one that needs a recent sign-in."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from flask_cognito_signin.authz import current_user, groups_required
+from flask_cognito_signin.authz import current_user, fresh_login_required, groups_required
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import current_user_session
 
@@ -25,3 +25,11 @@ def index() -> str:
 @groups_required(ADMIN_GROUP)
 def admin() -> str:
     return render_template("admin.html", user=current_user, group=ADMIN_GROUP)
+
+
+@bp.get("/security")
+@fresh_login_required
+def security() -> str:
+    """Where a real app would change a password or an email address: a session left open is not enough."""
+    max_age = signin_state().settings.fresh_login_max_age
+    return render_template("security.html", user=current_user, max_age=max_age)

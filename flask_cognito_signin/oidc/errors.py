@@ -131,6 +131,16 @@ class InvalidToken(OIDCError):
         self.fault = fault
 
 
+class StaleAuthentication(InvalidToken):
+    """A sign-in that had to be recent (a step-up) came back without a recent authentication: its ID token's
+    `auth_time` is missing, older than the max_age asked, or in the future (OIDC Core 3.1.3.7, item 13)."""
+
+    code = "stale_authentication"
+    title = "A fresh sign-in is needed"
+    message = ("This page needs a sign-in from the last few minutes, and the identity provider's answer does not "
+               "show one, so nothing was changed. Open the page again to sign in once more.")
+
+
 class InsufficientScope(OIDCError):
     """A valid access token without a scope the API requires; `scopes` are all those required (RFC 6750 3)."""
 

@@ -20,8 +20,9 @@ class Refreshed:
 def refresh_tokens(provider: Provider, tokens: TokenSet, user: User) -> Refreshed:
     """New tokens for the same user. Cognito returns no new refresh token: the current one is kept.
 
-    A new ID token must be valid and name the same subject (OIDC Core 12.2); its claims
-    (groups, for instance) replace the old ones.
+    A new ID token must be valid, name the same subject and keep the sign-in's auth_time (OIDC
+    Core 12.2: a refresh is no new authentication, and fresh_login_required counts on that); its
+    claims (groups, for instance) replace the old ones.
     """
     answer = refresh_grant(provider, tokens.refresh_token or "")
     id_token, access_token = answer.get("id_token"), answer.get("access_token")
@@ -31,6 +32,8 @@ def refresh_tokens(provider: Provider, tokens: TokenSet, user: User) -> Refreshe
         )
         if claims["sub"] != user.sub:
             raise InvalidToken("refreshed ID token names another subject")
+        if "auth_time" in claims and claims["auth_time"] != user.claims.get("auth_time"):
+            raise InvalidToken("refreshed ID token has another auth_time than the sign-in's")
         user = User.from_claims(claims, user.userinfo)  # userinfo is not asked again: what it added stays
     fresh = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=user.claims.get("exp"))
     return Refreshed(

@@ -13,6 +13,7 @@ header) and whose `detail` (for the log) says more, without the token.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,7 +26,7 @@ from joserfc.jwk import KeySet
 from joserfc.jws import extract_compact
 from joserfc.jwt import JWTClaimsRegistry
 
-from .errors import InsufficientScope, InvalidToken, TokenFault
+from .errors import InsufficientScope, InvalidToken, StaleAuthentication, TokenFault
 from .provider import SIGNING_ALGORITHM, Provider
 from .user import Client, User, caller_of
 
@@ -34,11 +35,13 @@ CLOCK_SKEW = 60
 
 
 def validate_id_token(
-    provider: Provider, id_token: str, *, nonce: str | None, access_token: str | None
+    provider: Provider, id_token: str, *, nonce: str | None, access_token: str | None, max_age: int | None = None
 ) -> dict[str, Any]:
     """The claims of a valid ID token issued to this client, else InvalidToken.
 
     `nonce` is the sign-in's; None for an ID token from a refresh, which carries none.
+    `max_age` is the one a step-up sign-in asked for: the token must then show an
+    authentication that recent (StaleAuthentication otherwise).
     ID tokens reach this app only in the token endpoint's answers (code exchange, refresh),
     so a key id the cached JWKS lacks may always fetch it again: that is key rotation.
     """
@@ -66,7 +69,39 @@ def validate_id_token(
     if not isinstance(id_claims.get("sub"), str) or not id_claims["sub"]:
         raise InvalidToken("ID token: sub is missing or empty")
     _check_token_use(id_claims, "id", required=metadata.is_cognito, what="ID token")
+    now = provider.clock()
+    if max_age is not None and not authenticated_within(id_claims, max_age, now):
+        raise StaleAuthentication(f"ID token: a sign-in at most {max_age} s old was asked; {_age_of(id_claims, now)}")
     return dict(id_claims)
+
+
+def _authentication_age(claims: Mapping[str, Any], now: float) -> float | None:
+    """Seconds since the user last authenticated at the provider (the `auth_time` claim, OIDC Core 2), by the
+    clock `now` comes from; None when the claims have no usable auth_time. Cognito's ID and access tokens
+    carry it, and keep the sign-in's through every refresh."""
+    auth_time = claims.get("auth_time")
+    if isinstance(auth_time, bool) or not isinstance(auth_time, (int, float)) or not math.isfinite(auth_time):
+        return None
+    return now - auth_time
+
+
+def authenticated_within(claims: Mapping[str, Any], max_age: int, now: float) -> bool:
+    """Whether the claims show an authentication at most `max_age` seconds old: the one rule of the step-up's
+    callback (OIDC Core 3.1.3.7 (13): the client checks auth_time itself, as the browser carried the request
+    and a provider may ignore max_age, Cognito's guide documents none) and of fresh_login_required. Being
+    the same rule, what the callback accepts opens the view, and a provider that answers a step-up from
+    its old session gets a refusal, never a loop of redirects. Only an auth_time ahead of this clock is
+    given CLOCK_SKEW; an older one, none: max_age means what it says."""
+    age = _authentication_age(claims, now)
+    return age is not None and -CLOCK_SKEW <= age <= max_age
+
+
+def _age_of(claims: Mapping[str, Any], now: float) -> str:
+    """How old the claims' authentication is, for the log."""
+    age = _authentication_age(claims, now)
+    if age is None:
+        return "auth_time is missing or not a number"
+    return f"auth_time is {int(age)} s old" if age >= 0 else f"auth_time is {int(-age)} s in the future"
 
 
 @dataclass(frozen=True)

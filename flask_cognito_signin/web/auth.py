@@ -15,12 +15,12 @@ from werkzeug.wrappers import Response
 from flask_cognito_signin.auth_records import AuthRecord
 from flask_cognito_signin.events import log_event
 from flask_cognito_signin.oidc import InvalidCallback, OIDCError, Provider
-from flask_cognito_signin.oidc.signin import begin_sign_in, complete_sign_in
+from flask_cognito_signin.oidc.signin import SignIn, begin_sign_in, complete_sign_in
 from flask_cognito_signin.oidc.signout import logout_url
 from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
 from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
-from flask_cognito_signin.user_session import current_user_session
+from flask_cognito_signin.user_session import UserSession, current_user_session
 
 from . import csrf, headers
 from .return_to import safe_return_to
@@ -39,22 +39,41 @@ def _providers() -> dict[str, Provider]:
 @bp.get("/login")
 @bp.get("/login/<alias>")
 def login(alias: str | None = None) -> Response | str:
-    """Start a sign-in with the provider named by alias; with several providers and none named, let the user pick."""
+    """Start a sign-in with the provider named by alias; with several providers and none named, let the user pick.
+
+    `max_age` (seconds) asks for a fresh sign-in, the step-up of fresh_login_required: the user types
+    the password again, and the callback accepts only an authentication at most that old.
+    """
     settings = signin_state().settings
     canonical = _canonical_login_url(settings.app_base_url)
     if canonical:
         return redirect(canonical)
     providers = _providers()
     return_to = safe_return_to(request.args.get("next"))
+    max_age = _max_age(request.args.get("max_age"))
     if alias is None and len(providers) > 1:
-        return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to)
+        return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to,
+                               max_age=max_age)
     provider = providers.get(alias) if alias else next(iter(providers.values()))
     if provider is None:
         abort(404, description=f"No identity provider is called {alias!r}.")
-    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to)
+    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to, max_age)
     current_user_session().remember_pending(pending)
-    log_event("login_started", provider=provider.alias)
+    log_event("login_started", provider=provider.alias, **({"max_age": max_age} if max_age is not None else {}))
     return redirect(authorization_url)
+
+
+#: The longest max_age /login takes (a day): a step-up asks for minutes.
+_MAX_AGE_LIMIT = 86400
+
+
+def _max_age(value: str | None) -> int | None:
+    """The step-up's max_age from the query: whole seconds, or 400."""
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and int(value) <= _MAX_AGE_LIMIT):
+        abort(400, description=f"max_age must be a whole number of seconds from 0 to {_MAX_AGE_LIMIT}.")
+    return int(value)
 
 
 def _canonical_login_url(app_base_url: str) -> str | None:
@@ -84,9 +103,21 @@ def callback() -> Response:
     if provider is None:
         raise InvalidCallback(f"sign-in started with provider {pending.provider!r}, which is no longer configured")
     result = complete_sign_in(provider, pending, request.args.to_dict())
+    if pending.max_age is not None:
+        _note_step_up(user_session, result)
     user_session.sign_in(result)
     log_event("login_succeeded", provider=provider.alias, sub=result.user.sub)
     return redirect(result.return_to)
+
+
+def _note_step_up(user_session: UserSession, result: SignIn) -> None:
+    """A step-up is a whole new sign-in: it replaces the session like any other. When someone else signed in
+    at the password prompt, the session of the one who was signed in ends here and theirs begins, with
+    nothing of the old one (see docs/step-up.md); that is logged, as it is worth a look."""
+    before = user_session.record
+    if before is not None and (before.provider, before.user.sub) != (result.provider, result.user.sub):
+        log_event("step_up_by_another_user", logging.WARNING, provider=result.provider, sub=result.user.sub,
+                  replaced_sub=before.user.sub)
 
 
 @bp.post("/logout")

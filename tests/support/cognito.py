@@ -107,6 +107,8 @@ class FakeCognito:
         self.refresh_tokens: dict[str, PoolUser] = {}
         #: The origin_jti of each refresh token's sign-in: Cognito stamps refreshed tokens with it too.
         self.refresh_origins: dict[str, str] = {}
+        #: When each refresh token's user signed in: refreshed tokens keep that auth_time (OIDC Core 12.2).
+        self.refresh_auth_times: dict[str, Any] = {}
         #: Every token endpoint answer sent, in order: the tokens the app holds.
         self.issued: list[dict[str, Any]] = []
         self.revoked: list[str] = []
@@ -183,7 +185,8 @@ class FakeCognito:
             if user is None:
                 return 400, {}, json.dumps({"error": "invalid_grant"})
             answer = self.issue(user, nonce=None, scope="openid email profile", with_refresh=False,
-                                origin_jti=self.refresh_origins.get(form["refresh_token"]))
+                                origin_jti=self.refresh_origins.get(form["refresh_token"]),
+                                auth_time=self.refresh_auth_times.get(form["refresh_token"]))
         else:
             return 400, {}, json.dumps({"error": "unsupported_grant_type"})
         if self.token_answer_hook:
@@ -194,11 +197,13 @@ class FakeCognito:
         return 200, {"Content-Type": "application/json"}, json.dumps(answer)
 
     def issue(self, user: PoolUser, *, nonce: str | None, scope: str, with_refresh: bool,
-              origin_jti: str | None = None) -> dict[str, Any]:
-        """Tokens of a new sign-in, or (with its `origin_jti`) refreshed tokens of an earlier one."""
+              origin_jti: str | None = None, auth_time: int | None = None) -> dict[str, Any]:
+        """Tokens of a new sign-in, or (with its `origin_jti` and `auth_time`) refreshed tokens of an earlier one."""
         now = int(self.clock())
         origin_jti = origin_jti or str(uuid.uuid4())
-        access_token = sign(self.access_token_claims(user, scope, now, origin_jti), self.key)
+        auth_time = now if auth_time is None else auth_time
+        access_token = sign({**self.access_token_claims(user, scope, now, origin_jti), "auth_time": auth_time},
+                            self.key)
         id_claims = {
             "at_hash": create_half_hash(access_token, "RS256").decode(),
             "sub": user.sub,
@@ -209,7 +214,7 @@ class FakeCognito:
             "aud": self.pool.client_id,
             "event_id": str(uuid.uuid4()),
             "token_use": "id",
-            "auth_time": now,
+            "auth_time": auth_time,
             "exp": now + self.token_lifetime,
             "iat": now,
             "jti": str(uuid.uuid4()),
@@ -234,6 +239,7 @@ class FakeCognito:
             refresh_token = secrets.token_urlsafe(48)
             self.refresh_tokens[refresh_token] = user
             self.refresh_origins[refresh_token] = origin_jti
+            self.refresh_auth_times[refresh_token] = id_claims.get("auth_time", auth_time)
             answer["refresh_token"] = refresh_token
         return answer
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -100,3 +101,15 @@ def test_a_cookie_moved_under_another_states_name_is_refused(auth, client, idp):
     assert client.get(relative(idp.authorize(second.headers["Location"]))).status_code == 400
     assert not idp.token_requests
 
+
+
+def test_a_step_ups_max_age_is_sealed_with_it_and_is_whole_seconds_or_nothing():
+    """The callback judges a step-up by the max_age in its cookie: it comes back as it was sealed."""
+    keeper = PendingSignIns("a-secret-key-" + "2" * 32, secure=True)
+    step_up = PendingSignIn("cognito", "state", "nonce", "v" * 64, "https://rp.example.com/oauth/v2/callback",
+                            "/statement", 300)
+    assert keeper.unseal(keeper.seal(step_up, 2e9), 0) == (step_up, 2e9)
+    ordinary = replace(step_up, max_age=None)
+    assert keeper.unseal(keeper.seal(ordinary, 2e9), 0) == (ordinary, 2e9)
+    for wrong in ("300", 1.5, True, -1):
+        assert keeper.unseal(keeper.seal(replace(step_up, max_age=wrong), 2e9), 0) is None
