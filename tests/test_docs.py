@@ -36,3 +36,12 @@ def test_the_documentation_builds_with_warnings_as_errors(tmp_path):
     documented = set(re.findall(r'id="flask_cognito_signin\.(\w+)"', reference))
     public = {name for name in flask_cognito_signin.__all__ if not name.startswith("__")}  # not __version__
     assert public <= documented, "docs/api.md leaves out a public name"
+
+
+def test_every_setting_is_on_the_settings_page():
+    """config.SETTINGS is kept in step with the extension's settings (tests/test_config.py); the page with both."""
+    from config import SETTINGS
+
+    page = (ROOT / "docs" / "settings.md").read_text()
+    missing = [name for name in SETTINGS if f"`{name}`" not in page]
+    assert not missing, f"docs/settings.md does not describe: {', '.join(missing)}"
