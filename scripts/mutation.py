@@ -58,6 +58,8 @@ _PENDING = "flask_cognito_signin/pending_sign_ins.py"
 _PENDING_TESTS = "tests/web/test_pending_sign_in_cookies.py"
 _METRICS = "flask_cognito_signin/metrics.py"
 _METRICS_TESTS = "tests/test_metrics.py"
+_TENANTS = "tests/web/test_tenants.py"
+_TENANTS_EMULATED = "tests/extension/test_tenants_with_emulator.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -211,7 +213,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("groups-of-the-right-provider", "flask_cognito_signin/authz.py",
              "held = current_user.groups if _current_provider() == _provider_alias(provider) else ()",
              "held = current_user.groups",
-             ("tests/test_authz.py", "tests/web/test_providers.py")),
+             ("tests/test_authz.py", "tests/web/test_providers.py", _TENANTS, _TENANTS_EMULATED)),
     # Issue 11: sign-out and token trust under faults, races and hostile input --------------------
     Mutation("signed-out-session-never-rewritten", "flask_cognito_signin/sessions/interface.py",
              "written = self.store.replace(key, dict(session), ttl)",
@@ -298,8 +300,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if user.is_client and not clients:", "if False:",
              ("tests/web/test_machine_clients.py", "tests/extension/test_login_bridge.py")),
     Mutation("machines-only-where-a-view-says-so", "flask_cognito_signin/authz.py",
-             "def login_required(view: View | None = None, *, clients: bool = False) -> Any:",
-             "def login_required(view: View | None = None, *, clients: bool = True) -> Any:",
+             "def login_required(view: View | None = None, *, clients: bool = False,",
+             "def login_required(view: View | None = None, *, clients: bool = True,",
              ("tests/web/test_machine_clients.py",)),
     Mutation("scopes-required", "flask_cognito_signin/authz.py",
              "if not needed <= held:", "if False:",
@@ -444,6 +446,20 @@ MUTATIONS: tuple[Mutation, ...] = (
              ("tests/test_tokens_redacted.py",)),
     Mutation("gevent-connections-take-turns", "gunicorn.conf.py", "        idle()\n", "        pass\n",
              ("tests/serving/test_connections_take_turns.py",)),
+    # Issue 22, part 3: many pools in one app (tenants) -------------------------------------------
+    Mutation("bearer-routed-by-its-issuer", "flask_cognito_signin/authz.py",
+             "provider = next((p for p in providers if p.settings.issuer == issuer), None)",
+             "provider = next(iter(providers), None)",
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("view-limited-to-its-providers", "flask_cognito_signin/authz.py",
+             "if providers is not None and user.provider not in providers:", "if False:",
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("user-names-the-provider-of-its-token", "flask_cognito_signin/oidc/tokens.py",
+             "caller_of(claims, provider.alias)", 'caller_of(claims, "tenant-b")',
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("user-names-the-provider-of-its-session", "flask_cognito_signin/auth_records.py",
+             'User.from_dict(data["user"], provider=provider)', 'User.from_dict(data["user"], provider="tenant-b")',
+             (_TENANTS, _TENANTS_EMULATED)),
 )
 
 

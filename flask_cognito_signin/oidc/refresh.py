@@ -31,7 +31,8 @@ def refresh_tokens(provider: Provider, tokens: TokenSet, user: User) -> Refreshe
         )
         if claims["sub"] != user.sub:
             raise InvalidToken("refreshed ID token names another subject")
-        user = User.from_claims(claims, user.userinfo)  # userinfo is not asked again: what it added stays
+        # userinfo is not asked again: what it added stays
+        user = User.from_claims(claims, user.userinfo, provider=provider.alias)
     fresh = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=user.claims.get("exp"))
     return Refreshed(
         replace(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token, id_token=fresh.id_token or tokens.id_token),

@@ -22,7 +22,7 @@ from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import current_user_session
 
-from . import csrf, headers
+from . import csrf, headers, home_realm
 from .return_to import safe_return_to
 
 bp = Blueprint(
@@ -38,20 +38,32 @@ def _providers() -> dict[str, Provider]:
 
 @bp.get("/login")
 @bp.get("/login/<alias>")
-def login(alias: str | None = None) -> Response | str:
-    """Start a sign-in with the provider named by alias; with several providers and none named, let the user pick."""
+def login(alias: str | None = None) -> Response | str | tuple[str, int]:
+    """Start a sign-in with the provider named by alias, or found by the address in login_hint (see
+    home_realm); with several providers and neither, let the user pick."""
     settings = signin_state().settings
     canonical = _canonical_login_url(settings.app_base_url)
     if canonical:
         return redirect(canonical)
     providers = _providers()
     return_to = safe_return_to(request.args.get("next"))
-    if alias is None and len(providers) > 1:
+    hint = request.args.get("login_hint", "").strip() or None
+    if hint is not None and not home_realm.usable_hint(hint):
+        abort(400, description=f"login_hint must be an email address of at most {home_realm.MAX_ADDRESS_LENGTH} "
+                               "printable characters.")
+    if alias is not None:
+        provider = providers.get(alias)
+        if provider is None:
+            abort(404, description=f"No identity provider is called {alias!r}.")
+    elif hint is None and len(providers) > 1:
         return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to)
-    provider = providers.get(alias) if alias else next(iter(providers.values()))
-    if provider is None:
-        abort(404, description=f"No identity provider is called {alias!r}.")
-    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to)
+    else:
+        found = home_realm.provider_for_address(providers.values(), hint) if hint else next(iter(providers.values()))
+        if not isinstance(found, Provider):  # the address names no provider: ask again, saying why
+            return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to,
+                                   login_hint=hint, problem=found), 400
+        provider = found
+    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to, login_hint=hint)
     current_user_session().remember_pending(pending)
     log_event("login_started", provider=provider.alias)
     return redirect(authorization_url)
