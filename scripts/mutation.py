@@ -451,6 +451,11 @@ MUTATIONS: tuple[Mutation, ...] = (
              "provider = next((p for p in providers if p.settings.issuer == issuer), None)",
              "provider = next(iter(providers), None)",
              (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("keys-of-the-issuers-pool-only", "flask_cognito_signin/oidc/tokens.py",
+             "    keys = provider.signing_keys(kid if isinstance(kid, str) else None, from_token_endpoint=from_token_endpoint)\n",
+             "    from flask_cognito_signin.state import signin_state\n"
+             "    keys = KeySet([key for each in signin_state().providers.values() for key in each.signing_keys(None).keys])\n",
+             (_TENANTS, _TENANTS_EMULATED)),
     Mutation("view-limited-to-its-providers", "flask_cognito_signin/authz.py",
              "if providers is not None and user.provider not in providers:", "if False:",
              (_TENANTS, _TENANTS_EMULATED)),
