@@ -45,28 +45,40 @@ def login(alias: str | None = None) -> Response | str | tuple[str, int]:
     canonical = _canonical_login_url(settings.app_base_url)
     if canonical:
         return redirect(canonical)
-    providers = _providers()
     return_to = safe_return_to(request.args.get("next"))
-    hint = request.args.get("login_hint", "").strip() or None
-    if hint is not None and not home_realm.usable_hint(hint):
-        abort(400, description=f"login_hint must be an email address of at most {home_realm.MAX_ADDRESS_LENGTH} "
-                               "printable characters.")
-    if alias is not None:
-        provider = providers.get(alias)
-        if provider is None:
-            abort(404, description=f"No identity provider is called {alias!r}.")
-    elif hint is None and len(providers) > 1:
-        return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to)
-    else:
-        found = home_realm.provider_for_address(providers.values(), hint) if hint else next(iter(providers.values()))
-        if not isinstance(found, Provider):  # the address names no provider: ask again, saying why
-            return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to,
-                                   login_hint=hint, problem=found), 400
-        provider = found
+    hint = _login_hint()
+    provider = _chosen_provider(alias, hint)
+    if not isinstance(provider, Provider):  # none named or found: the choice page, saying why if the address failed
+        page = render_template("cognito_signin/choose.html", providers=_providers().values(), next_path=return_to,
+                               login_hint=hint, problem=provider)
+        return (page, 400) if provider else page
     authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to, login_hint=hint)
     current_user_session().remember_pending(pending)
     log_event("login_started", provider=provider.alias)
     return redirect(authorization_url)
+
+
+def _login_hint() -> str | None:
+    """The request's login_hint, to pass on to the provider: 400 unless it could be an address."""
+    hint = request.args.get("login_hint", "").strip() or None
+    if hint is not None and not home_realm.usable_hint(hint):
+        abort(400, description=f"login_hint must be an email address of at most {home_realm.MAX_ADDRESS_LENGTH} "
+                               "printable characters.")
+    return hint
+
+
+def _chosen_provider(alias: str | None, hint: str | None) -> Provider | str | None:
+    """The provider `alias` names (else 404), or the one of the address in `hint` (else why none is),
+    or the only one; None: the user picks."""
+    providers = _providers()
+    if alias is not None:
+        provider = providers.get(alias)
+        if provider is None:
+            abort(404, description=f"No identity provider is called {alias!r}.")
+        return provider
+    if hint is not None:
+        return home_realm.provider_for_address(providers.values(), hint)
+    return next(iter(providers.values())) if len(providers) == 1 else None
 
 
 def _canonical_login_url(app_base_url: str) -> str | None:
