@@ -33,7 +33,8 @@ class AuthRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> AuthRecord:
-        return cls(data["provider"], User.from_dict(data["user"]), TokenSet.from_dict(data["tokens"]))
+        provider = data["provider"]
+        return cls(provider, User.from_dict(data["user"], provider=provider), TokenSet.from_dict(data["tokens"]))
 
 
 class AuthRecords:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import urlencode
@@ -46,6 +46,7 @@ class AnonymousUser:
     groups: tuple[str, ...] = ()
     claims: Mapping[str, Any] = field(default_factory=dict)
     userinfo: Mapping[str, Any] = field(default_factory=dict)
+    provider: str = ""
     is_authenticated: bool = False
     is_client: bool = False
 
@@ -219,36 +220,57 @@ def _forbidden(error: str, message: str) -> Response:
 
 #: What a caller who is a machine hears on a view for people.
 _PEOPLE_ONLY = "This is for a signed-in person: a machine client's token (client_credentials) is not accepted here."
+#: What a caller hears on a view for the users of other providers (tenants): which ones is not said.
+_OTHER_PROVIDER = "This is not open to accounts of the identity provider (organisation) you signed in with."
 
 
-def caller_refused(clients: bool) -> Response | None:
-    """Why this caller may not pass a guard (nobody signed in; a machine where `clients` is false), or None."""
+def caller_refused(clients: bool, providers: frozenset[str] | None = None) -> Response | None:
+    """Why this caller may not pass a guard (nobody signed in; a machine where `clients` is false;
+    someone another provider vouches for where `providers` names those that may), or None."""
     user = _load_current_user()
     if not user.is_authenticated:
         return unauthenticated_answer()
     if user.is_client and not clients:  # authenticated, but not who the view is for: 403, not 401
         log_event("client_refused", client_id=user.sub, path=request.path)
         return _forbidden("person_required", _PEOPLE_ONLY)
+    if providers is not None and user.provider not in providers:
+        log_event("provider_refused", provider=user.provider, path=request.path)
+        return _forbidden("provider_not_allowed", _OTHER_PROVIDER)
     return None
 
 
-def login_required(view: View | None = None, *, clients: bool = False) -> Any:
+def login_required(view: View | None = None, *, clients: bool = False,
+                   providers: Iterable[str] | None = None) -> Any:
     """Only for a signed-in person: pages send others to sign in (and back), the API answers 401,
     and a machine client (a client_credentials token) gets 403 unless the view lets it in.
+    `providers` (aliases) limits the view to the users and clients of those providers (a tenant's
+    pool, say); everyone else signed in gets 403 `provider_not_allowed`.
 
-        @login_required                  # people
-        @login_required(clients=True)    # people, and machine clients too
+        @login_required                              # people
+        @login_required(clients=True)                # people, and machine clients too
+        @login_required(providers=("tenant-b",))     # people whom tenant-b's pool signed in
     """
+    allowed = _provider_aliases(providers)
 
     def decorate(view: View) -> View:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            refusal = caller_refused(clients)
+            refusal = caller_refused(clients, allowed)
             return view(*args, **kwargs) if refusal is None else refusal
 
         return guarded  # type: ignore[return-value]
 
     return decorate if view is None else decorate(view)
+
+
+def _provider_aliases(providers: Iterable[str] | None) -> frozenset[str] | None:
+    """A guard's `providers`: one or more aliases, given as a collection (a lone string would be its letters)."""
+    if providers is None:
+        return None
+    aliases = frozenset() if isinstance(providers, str) else frozenset(providers)
+    if not aliases or not all(isinstance(alias, str) for alias in aliases):
+        raise ValueError(f"providers={providers!r}: name one or more provider aliases, such as providers=('tenant-b',)")
+    return aliases
 
 
 def groups_required(*groups: str, provider: str | None = None) -> Callable[[View], View]:

@@ -83,6 +83,9 @@ class ProviderSettings:
     api_client_ids: frozenset[str]
     #: Names this API answers to in the `aud` of this provider's access tokens; RFC 9068 tokens need one.
     api_audience: frozenset[str]
+    #: Domains whose email addresses sign in here (a tenant's): /login?login_hint=<address> finds
+    #: this provider by the address, and the sign-in page asks for it instead of showing a button.
+    email_domains: frozenset[str] = frozenset()
 
     @property
     def issuer(self) -> str:
@@ -195,7 +198,7 @@ _FILE_KEYS = {
 }
 #: Settings of the API (bearer tokens) rather than of signing in: on their own they make no provider.
 _API_KEYS = ("API_CLIENT_IDS", "API_AUDIENCE")
-_FILE_ONLY_KEYS = {"label", "client_secret_env"}
+_FILE_ONLY_KEYS = {"label", "client_secret_env", "email_domains"}
 _ALIAS = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
@@ -215,6 +218,13 @@ def _read_providers(environ: Mapping[str, str], reader: _Reader) -> tuple[Provid
     aliases = [provider.alias for provider in providers]
     for alias in sorted({alias for alias in aliases if aliases.count(alias) > 1}):
         reader.problem(f"OIDC_PROVIDERS_FILE: provider alias {alias!r} is used twice; aliases must be unique.")
+    claimed: dict[str, str] = {}
+    for provider in providers:
+        for domain in sorted(provider.email_domains):
+            if domain in claimed:
+                reader.problem(f"OIDC_PROVIDERS_FILE: email domain {domain!r} is in the email_domains of both "
+                               f"[providers.{claimed[domain]}] and [providers.{provider.alias}]: give it to one.")
+            claimed.setdefault(domain, provider.alias)
     return tuple(providers)
 
 
@@ -246,8 +256,21 @@ def _read_providers_file(path: Path, environ: Mapping[str, str], reader: _Reader
             values["OIDC_CLIENT_SECRET"] = environ.get(str(secret_env), "")
             names["OIDC_CLIENT_SECRET"] = f"client_secret_env ({secret_env})"
         file_reader = _Reader(values, reader.problems, where=where, names=names)
-        providers.append(_read_provider(file_reader, alias, _text(table.get("label", "")) or alias.title()))
+        providers.append(_read_provider(file_reader, alias, _text(table.get("label", "")) or alias.title(),
+                                        _email_domains(table.get("email_domains"), file_reader)))
     return providers
+
+
+def _email_domains(value: object, reader: _Reader) -> frozenset[str]:
+    """A table's email_domains: a list of domain names (a single one may stand alone), lower-cased."""
+    if value is None:
+        return frozenset()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(name, str) and _HOST_NAME.match(name) for name in names):
+        reader.problem(f"{reader.where} email_domains={value!r} must be a list of domain names such as "
+                       '["acme.example"], without the @.')
+        return frozenset()
+    return frozenset(name.lower() for name in names)
 
 
 def _text(value: object) -> str:
@@ -255,7 +278,8 @@ def _text(value: object) -> str:
     return " ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def _read_provider(reader: _Reader, alias: str, label: str) -> ProviderSettings:
+def _read_provider(reader: _Reader, alias: str, label: str,
+                   email_domains: frozenset[str] = frozenset()) -> ProviderSettings:
     discovery_url = reader.discovery_url()
     client_id = reader.required("OIDC_CLIENT_ID", "the app client ID from the Cognito console")
     return ProviderSettings(
@@ -273,6 +297,7 @@ def _read_provider(reader: _Reader, alias: str, label: str) -> ProviderSettings:
         userinfo=reader.choice("OIDC_USERINFO", USERINFO_POLICIES),
         api_client_ids=frozenset(reader.words("API_CLIENT_IDS") or [client_id]),
         api_audience=frozenset(reader.words("API_AUDIENCE")),
+        email_domains=email_domains,
     )
 
 

@@ -14,6 +14,7 @@ steps go through the Flask test client; the emulator's are real HTTP on loopback
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -80,15 +81,25 @@ class CognitoEmulator:
         return {"OIDC_DISCOVERY_URL": self.discovery_url, "OIDC_CLIENT_ID": self.client_id,
                 "OIDC_CLIENT_SECRET": self.client_secret, "APP_BASE_URL": app_base_url}
 
+    def provider_table(self, alias: str, **keys: str | list[str]) -> str:
+        """This pool as a `[providers.<alias>]` table of a providers file (OIDC_PROVIDERS_FILE), with
+        more of that file's keys if given (label, email_domains, api_client_ids, …): one pool per tenant."""
+        table = {"discovery_url": self.discovery_url, "client_id": self.client_id,
+                 "client_secret": self.client_secret, **keys}
+        # JSON's strings and lists of strings are TOML's too.
+        return f"[providers.{alias}]\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in table.items())
+
     def sign_in(self, client: FlaskClient, username: str = TEST_USER, password: str = TEST_PASSWORD,
-                next_path: str = "/") -> str:
+                next_path: str = "/", *, provider: str | None = None) -> str:
         """Sign `username` in to the app behind `client` through the hosted-UI form; the app's session cookie.
 
-        Afterwards `client` carries the cookie too. Raises AssertionError saying where the
-        sign-in stopped (a wrong password, a callback URL the pool does not know, …).
+        With several providers (a providers file), `provider` is the alias under which the app
+        knows this pool: the sign-in starts at its /login/<alias>. Afterwards `client` carries
+        the cookie too. Raises AssertionError saying where the sign-in stopped (a wrong
+        password, a callback URL the pool does not know, …).
         """
         with client.application.test_request_context():
-            login_path = url_for("cognito_signin.login")  # wherever the app put the sign-in routes
+            login_path = url_for("cognito_signin.login", alias=provider)  # wherever the app put the sign-in routes
         login = client.get(login_path, query_string={"next": next_path})
         _expect_redirect(login, "the app's /login")
         callback = _through_hosted_ui(login.headers["Location"], username, password)

@@ -61,6 +61,8 @@ _METRICS_TESTS = "tests/test_metrics.py"
 _HOST_CSRF_TESTS = "tests/web/test_host_forms_csrf.py"
 _ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
 _STEP_UP_TESTS = "tests/web/test_step_up.py"
+_TENANTS = "tests/web/test_tenants.py"
+_TENANTS_EMULATED = "tests/extension/test_tenants_with_emulator.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -214,7 +216,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("groups-of-the-right-provider", "flask_cognito_signin/authz.py",
              "held = current_user.groups if _current_provider() == _provider_alias(provider) else ()",
              "held = current_user.groups",
-             ("tests/test_authz.py", "tests/web/test_providers.py")),
+             ("tests/test_authz.py", "tests/web/test_providers.py", _TENANTS, _TENANTS_EMULATED)),
     # Issue 11: sign-out and token trust under faults, races and hostile input --------------------
     Mutation("signed-out-session-never-rewritten", "flask_cognito_signin/sessions/interface.py",
              "written = self.store.replace(key, dict(session), ttl)",
@@ -302,8 +304,8 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if user.is_client and not clients:", "if False:",
              ("tests/web/test_machine_clients.py", "tests/extension/test_login_bridge.py")),
     Mutation("machines-only-where-a-view-says-so", "flask_cognito_signin/authz.py",
-             "def login_required(view: View | None = None, *, clients: bool = False) -> Any:",
-             "def login_required(view: View | None = None, *, clients: bool = True) -> Any:",
+             "def login_required(view: View | None = None, *, clients: bool = False,",
+             "def login_required(view: View | None = None, *, clients: bool = True,",
              ("tests/web/test_machine_clients.py",)),
     Mutation("scopes-required", "flask_cognito_signin/authz.py",
              "if not needed <= held:", "if False:",
@@ -502,6 +504,25 @@ MUTATIONS: tuple[Mutation, ...] = (
              "if pending.max_age is not None and (type(pending.max_age) is not int or pending.max_age < 0):",
              "if False:",
              (_PENDING_TESTS,)),
+    # Issue 22, part 3: many pools in one app (tenants) -------------------------------------------
+    Mutation("bearer-routed-by-its-issuer", "flask_cognito_signin/authz.py",
+             "provider = next((p for p in providers if p.settings.issuer == issuer), None)",
+             "provider = next(iter(providers), None)",
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("keys-of-the-issuers-pool-only", "flask_cognito_signin/oidc/tokens.py",
+             "    keys = provider.signing_keys(kid if isinstance(kid, str) else None, from_token_endpoint=from_token_endpoint)\n",
+             "    from flask_cognito_signin.state import signin_state\n"
+             "    keys = KeySet([key for each in signin_state().providers.values() for key in each.signing_keys(None).keys])\n",
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("view-limited-to-its-providers", "flask_cognito_signin/authz.py",
+             "if providers is not None and user.provider not in providers:", "if False:",
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("user-names-the-provider-of-its-token", "flask_cognito_signin/oidc/tokens.py",
+             "caller_of(claims, provider.alias)", 'caller_of(claims, "tenant-b")',
+             (_TENANTS, _TENANTS_EMULATED)),
+    Mutation("user-names-the-provider-of-its-session", "flask_cognito_signin/auth_records.py",
+             'User.from_dict(data["user"], provider=provider)', 'User.from_dict(data["user"], provider="tenant-b")',
+             (_TENANTS, _TENANTS_EMULATED)),
 )
 
 

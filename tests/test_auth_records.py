@@ -27,7 +27,8 @@ def session_values(app) -> list[dict]:
 @pytest.fixture
 def alice_record() -> AuthRecord:
     claims = {"sub": "alice-sub", "cognito:username": "alice", "email": "alice@example.com", "exp": 2000000000}
-    return AuthRecord("cognito", User.from_claims(claims), TokenSet("access", "id", "refresh", 2000000000.0, "openid"))
+    user = User.from_claims(claims, provider="cognito")
+    return AuthRecord("cognito", user, TokenSet("access", "id", "refresh", 2000000000.0, "openid"))
 
 
 def test_a_record_survives_the_store_round_trip(tmp_path, alice_record):

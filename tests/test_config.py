@@ -197,6 +197,16 @@ def test_api_settings_without_an_oidc_provider_name_the_file_key(environ, tmp_pa
                      "tables of OIDC_PROVIDERS_FILE instead."]
 
 
+def test_email_domains_are_a_providers_file_tables_and_lower_cased(environ, tmp_path):
+    path = tmp_path / "providers.toml"
+    path.write_text(PROVIDERS_TOML.replace('client_id = "staffclient"\n',
+                                           'client_id = "staffclient"\nemail_domains = ["Staff.example", "x.example"]\n'))
+    cognito, staff, partners = settings(environ, tmp_path, OIDC_PROVIDERS_FILE=str(path),
+                                        STAFF_CLIENT_SECRET="s").providers
+    assert staff.email_domains == {"staff.example", "x.example"}
+    assert cognito.email_domains == partners.email_domains == frozenset()
+
+
 def test_a_providers_file_alone_is_enough(environ, tmp_path):
     path = tmp_path / "providers.json"
     path.write_text('{"providers": {"partners": {"discovery_url": '
@@ -220,6 +230,16 @@ def test_a_providers_file_alone_is_enough(environ, tmp_path):
         pytest.param("[providers.cognito]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_A'\nclient_id = 'x'\n"
                      "client_secret = 'y'\n", "alias 'cognito' is used twice", id="duplicate-alias"),
         pytest.param("[providers.\"Bad Alias\"]\nclient_id = 'x'\n", "alias must be", id="bad-alias"),
+        pytest.param("[providers.staff]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_A'\nclient_id = 'x'\n"
+                     "client_secret = 'y'\nemail_domains = ['@acme.example']\n",
+                     "[providers.staff] email_domains=['@acme.example'] must be a list of domain names",
+                     id="email-domain-with-at"),
+        pytest.param("[providers.a]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_A'\nclient_id = 'x'\n"
+                     "client_secret = 'y'\nemail_domains = ['acme.example']\n"
+                     "[providers.b]\nregion = 'eu-west-1'\nuser_pool_id = 'eu-west-1_B'\nclient_id = 'x'\n"
+                     "client_secret = 'y'\nemail_domains = 'ACME.example'\n",
+                     "email domain 'acme.example' is in the email_domains of both [providers.a] and [providers.b]",
+                     id="email-domain-of-two-providers"),
         pytest.param("providers = 3\n", "has no providers table", id="no-table"),
         pytest.param("[providers.staff\n", "cannot be read", id="not-toml"),
     ],

@@ -23,6 +23,7 @@ def me() -> dict[str, Any]:
     bearer = g.get("bearer")
     return {  # Flask answers a dict as JSON
         "kind": "client" if user.is_client else "user",  # a machine client (client_credentials) has no person
+        "provider": user.provider,  # the alias of the provider (a tenant's pool) that vouches for the caller
         "sub": user.sub,
         "username": user.username,
         "email": user.email,

@@ -34,7 +34,8 @@ def refresh_tokens(provider: Provider, tokens: TokenSet, user: User) -> Refreshe
             raise InvalidToken("refreshed ID token names another subject")
         if "auth_time" in claims and claims["auth_time"] != user.claims.get("auth_time"):
             raise InvalidToken("refreshed ID token has another auth_time than the sign-in's")
-        user = User.from_claims(claims, user.userinfo)  # userinfo is not asked again: what it added stays
+        # userinfo is not asked again: what it added stays
+        user = User.from_claims(claims, user.userinfo, provider=provider.alias)
     fresh = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=user.claims.get("exp"))
     return Refreshed(
         replace(fresh, refresh_token=fresh.refresh_token or tokens.refresh_token, id_token=fresh.id_token or tokens.id_token),

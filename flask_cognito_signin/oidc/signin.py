@@ -52,23 +52,26 @@ class SignIn:
     return_to: str
 
 
-def begin_sign_in(provider: Provider, redirect_uri: str, return_to: str,
-                  max_age: int | None = None) -> tuple[str, PendingSignIn]:
+def begin_sign_in(provider: Provider, redirect_uri: str, return_to: str, max_age: int | None = None, *,
+                  login_hint: str | None = None) -> tuple[str, PendingSignIn]:
     """The authorization URL to send the browser to, and the pending sign-in to keep.
 
     With `max_age` (a step-up) the user must sign in again, even with a session at the provider:
     `prompt=login` is what Cognito's managed login honours (Cognito developer guide, "Authorize
     endpoint", which documents prompt but no max_age); `max_age` (OIDC Core 3.1.2.1) is sent too,
     for providers that take it. Neither is trusted: the callback checks the ID token's auth_time.
+    `login_hint` (OIDC Core 3.1.2.1) passes on the address the user gave this app, for the
+    provider's sign-in page to fill in.
     """
     authorization_endpoint = provider.metadata().authorization_endpoint
     # 256 bits each from the OS in one call (Authlib's generate_token draws one random call per
     # character). The verifier, 64 characters of base64url, is in RFC 7636's alphabet and length.
     state, nonce, code_verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
     fresh = {"prompt": "login", "max_age": str(max_age)} if max_age is not None else {}
+    hint = {"login_hint": login_hint} if login_hint else {}
     with provider.oauth_session(redirect_uri=redirect_uri, scope=" ".join(provider.settings.scopes)) as client:
         url, _ = client.create_authorization_url(
-            authorization_endpoint, state=state, code_verifier=code_verifier, nonce=nonce, **fresh
+            authorization_endpoint, state=state, code_verifier=code_verifier, nonce=nonce, **fresh, **hint
         )
     return url, PendingSignIn(provider.alias, state, nonce, code_verifier, redirect_uri, return_to, max_age)
 
@@ -101,7 +104,8 @@ def complete_sign_in(provider: Provider, pending: PendingSignIn, params: Mapping
     tokens = TokenSet.from_response(answer, provider.clock(), fallback_expires_at=id_claims["exp"])
     userinfo = fetch_userinfo(provider, tokens.access_token, expected_sub=id_claims["sub"]) if _asks_userinfo(
         provider.settings.userinfo, metadata.is_cognito) else {}
-    return SignIn(provider.alias, User.from_claims(id_claims, userinfo), tokens, pending.return_to)
+    user = User.from_claims(id_claims, userinfo, provider=provider.alias)
+    return SignIn(provider.alias, user, tokens, pending.return_to)
 
 
 def _asks_userinfo(policy: str, cognito: bool) -> bool:

@@ -167,7 +167,7 @@ def _validate_access_token(provider: Provider, token: str) -> AccessToken:
     rfc9068 = not metadata.is_cognito and "token_use" not in claims and verified.header.get("typ") == "at+jwt"
     if not rfc9068:
         _check_token_use(claims, "access", required=True, what="access token")
-    validated = AccessToken(MappingProxyType(dict(claims)), caller_of(claims), scopes_of(claims))
+    validated = AccessToken(MappingProxyType(dict(claims)), caller_of(claims, provider.alias), scopes_of(claims))
     valid_until = min(claims["exp"] + CLOCK_SKEW, provider.keys_trusted_until(keys))
     provider.validated_access_tokens.put(token, validated, valid_until=valid_until)
     return validated

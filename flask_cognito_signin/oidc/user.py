@@ -33,6 +33,9 @@ class User:
     #: What userinfo added beyond the ID token (custom attributes, a non-Cognito provider's
     #: profile), kept apart so that nobody takes it for a signed claim.
     userinfo: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: The alias of the provider that vouches for this user ("cognito", or a providers file's
+    #: [providers.<alias>]): a sub, a user name and a group are names at that provider only.
+    provider: str = ""
 
     @property
     def is_authenticated(self) -> bool:
@@ -43,7 +46,8 @@ class User:
         return False
 
     @classmethod
-    def from_claims(cls, id_claims: Mapping[str, Any], userinfo: Mapping[str, Any] | None = None) -> User:
+    def from_claims(cls, id_claims: Mapping[str, Any], userinfo: Mapping[str, Any] | None = None, *,
+                    provider: str) -> User:
         """Profile fields from the ID token first, then userinfo (whose sub the caller has matched)."""
         merged = {**normalise_claims(userinfo or {}), **normalise_claims(id_claims)}
         groups = merged.get("cognito:groups") or merged.get("groups") or []
@@ -61,6 +65,7 @@ class User:
             userinfo=MappingProxyType(
                 {name: value for name, value in normalise_claims(userinfo or {}).items() if name not in id_claims}
             ),
+            provider=provider,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -68,10 +73,10 @@ class User:
                 "groups": list(self.groups), "claims": dict(self.claims), "userinfo": dict(self.userinfo)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> User:
-        """A stored user; records written before userinfo was kept have none."""
+    def from_dict(cls, data: Mapping[str, Any], *, provider: str) -> User:
+        """A stored user of `provider` (its record names it); records written before userinfo was kept have none."""
         return cls(data["sub"], data["username"], data["email"], data["email_verified"], tuple(data["groups"]),
-                   MappingProxyType(dict(data["claims"])), MappingProxyType(dict(data.get("userinfo", {}))))
+                   MappingProxyType(dict(data["claims"])), MappingProxyType(dict(data.get("userinfo", {}))), provider)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class Client:
     email_verified: bool | None = None
     groups: tuple[str, ...] = ()
     userinfo: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    #: The alias of the provider that issued the client's token (see User.provider).
+    provider: str = ""
     is_client: bool = True
 
     @property
@@ -101,13 +108,13 @@ class Client:
         return self.sub
 
 
-def caller_of(access_claims: Mapping[str, Any]) -> User | Client:
-    """Who an access token speaks for. A token with no resource owner (client_credentials) names the
-    client as its subject and no user name: Cognito developer guide, "Understanding the access
-    token" (client credentials tokens carry no username), and RFC 9068 section 2.2 (sub is then
-    the client's identifier)."""
+def caller_of(access_claims: Mapping[str, Any], provider: str) -> User | Client:
+    """Who an access token of `provider` (an alias) speaks for. A token with no resource owner
+    (client_credentials) names the client as its subject and no user name: Cognito developer guide,
+    "Understanding the access token" (client credentials tokens carry no username), and RFC 9068
+    section 2.2 (sub is then the client's identifier)."""
     if access_claims.get("sub") == access_claims.get("client_id") and "username" not in access_claims:
         scope = access_claims.get("scope")
         return Client(str(access_claims["sub"]), tuple(scope.split()) if isinstance(scope, str) else (),
-                      MappingProxyType(dict(access_claims)))
-    return User.from_claims(access_claims)
+                      MappingProxyType(dict(access_claims)), provider=provider)
+    return User.from_claims(access_claims, provider=provider)

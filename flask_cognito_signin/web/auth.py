@@ -22,7 +22,7 @@ from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import UserSession, current_user_session
 
-from . import csrf, headers
+from . import csrf, headers, home_realm
 from .return_to import safe_return_to
 
 bp = Blueprint(
@@ -38,8 +38,9 @@ def _providers() -> dict[str, Provider]:
 
 @bp.get("/login")
 @bp.get("/login/<alias>")
-def login(alias: str | None = None) -> Response | str:
-    """Start a sign-in with the provider named by alias; with several providers and none named, let the user pick.
+def login(alias: str | None = None) -> Response | str | tuple[str, int]:
+    """Start a sign-in with the provider named by alias, or found by the address in login_hint (see
+    home_realm); with several providers and neither, let the user pick.
 
     `max_age` (seconds) asks for a fresh sign-in, the step-up of fresh_login_required: the user types
     the password again, and the callback accepts only an authentication at most that old.
@@ -48,16 +49,15 @@ def login(alias: str | None = None) -> Response | str:
     canonical = _canonical_login_url(settings.app_base_url)
     if canonical:
         return redirect(canonical)
-    providers = _providers()
     return_to = safe_return_to(request.args.get("next"))
     max_age = _max_age(request.args.get("max_age"))
-    if alias is None and len(providers) > 1:
-        return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to,
-                               max_age=max_age)
-    provider = providers.get(alias) if alias else next(iter(providers.values()))
-    if provider is None:
-        abort(404, description=f"No identity provider is called {alias!r}.")
-    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to, max_age)
+    hint = _login_hint()
+    provider = _chosen_provider(alias, hint)
+    if not isinstance(provider, Provider):  # none named or found: the choice page, saying why if the address failed
+        page = render_template("cognito_signin/choose.html", providers=_providers().values(), next_path=return_to,
+                               login_hint=hint, problem=provider, max_age=max_age)
+        return (page, 400) if provider else page
+    authorization_url, pending = begin_sign_in(provider, settings.redirect_uri, return_to, max_age, login_hint=hint)
     current_user_session().remember_pending(pending)
     log_event("login_started", provider=provider.alias, **({"max_age": max_age} if max_age is not None else {}))
     return redirect(authorization_url)
@@ -74,6 +74,29 @@ def _max_age(value: str | None) -> int | None:
     if not (value.isascii() and value.isdigit() and int(value) <= _MAX_AGE_LIMIT):
         abort(400, description=f"max_age must be a whole number of seconds from 0 to {_MAX_AGE_LIMIT}.")
     return int(value)
+
+
+def _login_hint() -> str | None:
+    """The request's login_hint, to pass on to the provider: 400 unless it could be an address."""
+    hint = request.args.get("login_hint", "").strip() or None
+    if hint is not None and not home_realm.usable_hint(hint):
+        abort(400, description=f"login_hint must be an email address of at most {home_realm.MAX_ADDRESS_LENGTH} "
+                               "printable characters.")
+    return hint
+
+
+def _chosen_provider(alias: str | None, hint: str | None) -> Provider | str | None:
+    """The provider `alias` names (else 404), or the one of the address in `hint` (else why none is),
+    or the only one; None: the user picks."""
+    providers = _providers()
+    if alias is not None:
+        provider = providers.get(alias)
+        if provider is None:
+            abort(404, description=f"No identity provider is called {alias!r}.")
+        return provider
+    if hint is not None:
+        return home_realm.provider_for_address(providers.values(), hint)
+    return next(iter(providers.values())) if len(providers) == 1 else None
 
 
 def _canonical_login_url(app_base_url: str) -> str | None:

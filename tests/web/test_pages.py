@@ -43,9 +43,9 @@ def test_api_me_signed_out_is_401_json_with_a_challenge(client):
 def test_api_me_signed_in_describes_the_user(auth, client):
     auth.sign_in()
     me = client.get("/api/me").json
-    assert set(me) == {"kind", "sub", "username", "email", "email_verified", "groups", "claims", "userinfo",
-                       "authenticated_by", "expires_at"}
-    assert me["kind"] == "user"
+    assert set(me) == {"kind", "provider", "sub", "username", "email", "email_verified", "groups", "claims",
+                       "userinfo", "authenticated_by", "expires_at"}
+    assert me["kind"] == "user" and me["provider"] == "cognito"
     assert me["authenticated_by"] == "session"
     assert me["claims"]["cognito:username"] == "alice"
     assert set(me["expires_at"]) == {"session", "access_token", "id_token"}
