@@ -191,8 +191,9 @@ class SQLiteStore(SessionStore):
     def get(self, key: str) -> Entry | None:
         slot = slot_of(key)
         try:
+            self._connection()  # opened first: it makes the folder, the database and the marker file
             marker = self._markers.of(slot)
-        except OSError as error:
+        except (sqlite3.Error, OSError) as error:
             raise self._unavailable(error) from error
         now = self.clock()
         remembered = self._read.get(key)

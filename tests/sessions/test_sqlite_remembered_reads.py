@@ -206,3 +206,11 @@ def test_an_unusable_marker_file_raises_store_unavailable(path):
         store.put("session:a", {}, ttl=60)
     with pytest.raises(StoreUnavailable, match="sessions.db-changes"):
         store.get("session:a")
+
+
+def test_a_read_can_be_the_first_thing_a_store_in_a_new_folder_does(tmp_path):
+    """A bearer token's sign-out check may be a fresh instance's first request."""
+    store = SQLiteStore(tmp_path / "instance" / "sessions.db")
+    assert store.get("ended-login:a") is None
+    store.put("ended-login:a", {"until": 1}, ttl=60)
+    assert store.get("ended-login:a").value == {"until": 1}
