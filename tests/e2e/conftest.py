@@ -73,12 +73,17 @@ totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 def start_emulator(tmp: Path, rp_url: str, extra_pool_toml: str = "") -> EmulatorServer:
     """`extra_pool_toml` is appended to the demo pool (more [[users]], say)."""
+    return serve_pool(tmp, pool_toml(rp_url) + extra_pool_toml)
+
+
+def serve_pool(folder: Path, pool_file: str) -> EmulatorServer:
+    """`python -m devidp` serving the pool file's text, with its file, log and instance in `folder`."""
     issuer_port, domain_port = free_port(), free_port()
-    config = tmp / "pool.toml"
-    config.write_text(pool_toml(rp_url) + extra_pool_toml)
-    log = tmp / "devidp.log"
+    config = folder / "pool.toml"
+    config.write_text(pool_file)
+    log = folder / "devidp.log"
     process = start([sys.executable, "-m", "devidp", "--port", str(issuer_port), "--domain-port", str(domain_port),
-                     "--config", str(config), "--instance-path", str(tmp / "devidp-instance")], issuer_port, log)
+                     "--config", str(config), "--instance-path", str(folder / "devidp-instance")], issuer_port, log)
     try:
         wait_for_port(domain_port, process=process)
     except RuntimeError:

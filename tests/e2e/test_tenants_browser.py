@@ -9,7 +9,6 @@ have an "admins" group; the example's /admin is for the first provider's (tenant
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from scripts.processes import free_port, start, stop, wait_for_port
-from tests.e2e.conftest import EmulatorServer, Server, new_page, screenshot, start_rp
+from scripts.processes import free_port, stop
+from tests.e2e.conftest import EmulatorServer, Server, new_page, screenshot, serve_pool, start_rp
 
 pytestmark = pytest.mark.e2e
 
@@ -70,18 +69,7 @@ allowed_oauth_flows = ["code"]
 def start_pool(tmp: Path, tenant: Tenant, rp_url: str) -> EmulatorServer:
     folder = tmp / tenant.alias
     folder.mkdir()
-    (folder / "pool.toml").write_text(pool_toml(tenant, rp_url))
-    issuer_port, domain_port = free_port(), free_port()
-    log = folder / "devidp.log"
-    process = start([sys.executable, "-m", "devidp", "--port", str(issuer_port), "--domain-port", str(domain_port),
-                     "--config", str(folder / "pool.toml"), "--instance-path", str(folder / "instance")],
-                    issuer_port, log)
-    try:
-        wait_for_port(domain_port, process=process)
-    except RuntimeError:
-        stop(process)
-        raise
-    return EmulatorServer(f"http://127.0.0.1:{domain_port}", process, log, issuer_base_url=f"http://127.0.0.1:{issuer_port}")
+    return serve_pool(folder, pool_toml(tenant, rp_url))
 
 
 def providers_toml(pools: dict[str, EmulatorServer]) -> str:
