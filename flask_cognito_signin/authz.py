@@ -193,9 +193,9 @@ def _token_refused(error: InvalidToken) -> Response:
     return bearer_challenge("invalid_token", error.fault.value)
 
 
-def json_error(status: int, error: str, message: str) -> Response:
-    """The API's error shape: {"error": code, "message": text}."""
-    response = jsonify(error=error, message=message)
+def json_error(status: int, error: str, message: str, **more: str) -> Response:
+    """The API's error shape: {"error": code, "message": text}, and `more` (in debug mode: cause, fix)."""
+    response = jsonify(error=error, message=message, **more)
     response.status_code = status
     return response
 

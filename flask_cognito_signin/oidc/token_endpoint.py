@@ -123,7 +123,8 @@ def _refusal(provider: Provider, grant: str, error: str, description: str) -> Gr
 _GRANT_FIXES = {
     "authorization_code": "the code expired (Cognito: after 5 minutes), was used already, or the redirect_uri or "
                           "PKCE verifier differ from the authorization request's; start the sign-in again (if every "
-                          "sign-in ends here, check that one browser and one app, at APP_BASE_URL, do both steps)",
+                          "sign-in ends here: is the callback requested twice, or is the token endpoint not the "
+                          "server that issued the code, such as an emulator restarted in between?)",
     "refresh_token": "the refresh token expired, was revoked, or the user was disabled or signed out everywhere: "
                      "the user signs in again",
 }

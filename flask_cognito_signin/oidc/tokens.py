@@ -228,7 +228,8 @@ def _verified_claims(provider: Provider, token: str, *, from_token_endpoint: boo
 
 
 #: The fix when the provider, not this app's set-up, is wrong.
-_PROVIDER_FAULT = "the provider's ID tokens break OpenID Connect's rules: nothing in this app's settings fixes that"
+_PROVIDER_FAULT = ("the provider's tokens break the rules they must follow (OpenID Connect's, and Cognito's token_use): "
+                   "nothing in this app's settings fixes that")
 
 
 def _id_token_fix(error: Exception, claims: Mapping[str, Any], now: int, provider: Provider) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response
 
@@ -40,10 +40,7 @@ def _answer(status: int, code: str, title: str, message: str, error: OIDCError |
     """The page (JSON on the API); in debug mode with `error`'s cause and fix, which the log line has anyway."""
     shown = error if error is not None and current_app.debug else None
     if is_api_request():
-        response = json_error(status, code, message)
-        if shown is not None:
-            response = jsonify(error=code, message=message, cause=shown.cause, fix=shown.fix)
-            response.status_code = status
+        response = json_error(status, code, message, **({"cause": shown.cause, "fix": shown.fix} if shown else {}))
     else:
         page = render_template("cognito_signin/error.html", status=status, title=title, message=message,
                                cause=shown.cause if shown else None, fix=shown.fix if shown else None)
