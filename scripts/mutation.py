@@ -50,7 +50,7 @@ class Mutation:
 
 _NO_EXP = 'type("NoExp", (JWTClaimsRegistry,), {"validate_exp": lambda self, value: None})'
 _NO_IAT = 'type("NoIat", (JWTClaimsRegistry,), {"validate_iat": lambda self, value: None})'
-_ID_VALIDATE = "id_claims.validate(now=now, leeway=CLOCK_SKEW)"
+_ID_VALIDATE = "id_claims.validate(now=validated_at, leeway=CLOCK_SKEW)"
 _TOKEN_TESTS = ("tests/oidc/test_tokens.py", "tests/web/test_callback.py")
 _BEARER_TESTS = ("tests/web/test_bearer.py", "tests/oidc/test_tokens.py")
 _RULES = "tests/test_user_session_rules.py"

@@ -57,12 +57,12 @@ def validate_id_token(
         },
         params={"nonce": nonce, "client_id": client_id, "access_token": access_token},
     )
-    now = int(provider.clock())
+    validated_at = int(provider.clock())
     try:
-        id_claims.validate(now=now, leeway=CLOCK_SKEW)
+        id_claims.validate(now=validated_at, leeway=CLOCK_SKEW)
     except (JoseError, ValueError, TypeError) as error:
         raise InvalidToken(f"ID token: {error}", fault=_claims_fault(error),
-                           fix=_id_token_fix(error, claims.claims, now, provider)) from error
+                           fix=_id_token_fix(error, claims.claims, validated_at, provider)) from error
     # OIDC Core 3.1.3.7 (3): refuse audiences not trusted besides ours; Authlib accepts them when azp is ours.
     audiences = id_claims["aud"] if isinstance(id_claims["aud"], list) else [id_claims["aud"]]
     if set(audiences) != {client_id}:
@@ -73,7 +73,9 @@ def validate_id_token(
     _check_token_use(id_claims, "id", required=metadata.is_cognito, what="ID token")
     now = provider.clock()
     if max_age is not None and not authenticated_within(id_claims, max_age, now):
-        raise StaleAuthentication(f"ID token: a sign-in at most {max_age} s old was asked; {_age_of(id_claims, now)}")
+        raise StaleAuthentication(f"ID token: a sign-in at most {max_age} s old was asked; {_age_of(id_claims, now)}",
+                                  fix="the provider must sign the user in again when asked (prompt=login, max_age); "
+                                      "an auth_time in the future means this host's clock is behind the provider's")
     return dict(id_claims)
 
 
