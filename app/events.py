@@ -33,12 +33,15 @@ class RequestContextFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        event = getattr(record, "event", None)
+        # An event's message is its name, then (for failures) the cause and the fix: those words stay.
+        message = record.getMessage().removeprefix(f"{event}: ") if event else record.getMessage()
         line = {
             "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": getattr(record, "event", None),
-            "message": None if getattr(record, "event", None) else record.getMessage(),
+            "event": event,
+            "message": None if message == event else message,
             "request_id": getattr(record, "request_id", None),
             "client": getattr(record, "client", None),
             **getattr(record, "fields", {}),

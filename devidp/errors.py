@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from flask import Flask, Response, jsonify, make_response, render_template, request
@@ -19,9 +20,10 @@ def _is_api_request() -> bool:
     return request.path.startswith(_API_PREFIXES) or "/.well-known/" in request.path
 
 
-def render_error_page(error: str, description: str = "", status: int = 400) -> Response:
-    """Cognito-style HTML error page ("An error was encountered with the requested page.")."""
-    html = render_template("devidp/error.html", error=error, description=description)
+def render_error_page(error: str, description: str = "", status: int = 400, mismatch: Any = None) -> Response:
+    """Cognito-style HTML error page ("An error was encountered with the requested page."); `mismatch`
+    (a mismatch.Mismatch) adds what a developer needs to fix a redirect_mismatch."""
+    html = render_template("devidp/error.html", error=error, description=description, mismatch=mismatch)
     return make_response(html, status)
 
 

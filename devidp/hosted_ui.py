@@ -14,7 +14,7 @@ import re
 
 from flask import Blueprint, Response, redirect, request, session
 
-from . import federation
+from . import federation, mismatch
 from .config import COGNITO_PROVIDER
 from .context import current_emulator
 from .errors import render_error_page
@@ -23,6 +23,7 @@ from .pages import (
     SESSION_KEY,
     error_redirect,
     login_page,
+    mismatch_redirect,
     no_store,
     same_query,
     signed_in,
@@ -72,9 +73,12 @@ def error() -> Response:
     It answers 400 (Cognito's status is not documented) so that a test or a
     browser sees a failure. Only a plain error name is echoed, never markup or
     long text that a crafted link could use to put words in the page's mouth.
+    For redirect_mismatch it also says what was asked and what is registered
+    (mismatch.py), from this browser's session and the pool, not the link.
     """
     name = request.args.get("error", "")
-    return render_error_page(name if _SHOWN_ERROR.match(name) else "")
+    explained = mismatch.explain(request.args.get("client_id")) if name == REDIRECT_MISMATCH else None
+    return render_error_page(name if _SHOWN_ERROR.match(name) else "", mismatch=explained)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -126,14 +130,14 @@ def logout() -> Response:
         return error_redirect("invalid_client", "The client_id is unknown.")
     if logout_uri is not None:
         if logout_uri not in client.logout_urls:
-            return error_redirect(
-                REDIRECT_MISMATCH, "The logout_uri is not one of the app client's sign-out URLs."
+            return mismatch_redirect(
+                "logout_uri", "The logout_uri is not one of the app client's sign-out URLs."
             )
         target = logout_uri
     else:
         if redirect_uri not in client.callback_urls:
-            return error_redirect(
-                REDIRECT_MISMATCH, "The redirect_uri is not one of the app client's callback URLs."
+            return mismatch_redirect(
+                "redirect_uri", "The redirect_uri is not one of the app client's callback URLs."
             )
         target = emulator.url("/login") + "?" + same_query()
     emulator.store.end_session(session.get(SESSION_KEY))

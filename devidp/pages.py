@@ -10,10 +10,12 @@ from authlib.oauth2 import OAuth2Error, OAuth2Request
 from authlib.oauth2.rfc6749 import BaseGrant
 from flask import Response, redirect, render_template, request, session
 
+from . import mismatch
 from .config import COGNITO_PROVIDER, AppClient, User
 from .context import current_emulator
 from .forms import LoginForm
 from .models import HostedUISession
+from .oauth import RedirectMismatchError
 
 log = logging.getLogger("devidp")
 
@@ -65,6 +67,15 @@ def error_redirect(error: str, why: str) -> Response:
     return redirect(current_emulator().url("/error") + "?" + urlencode(query))
 
 
+def mismatch_redirect(parameter: str, why: str) -> Response:
+    """error_redirect for a redirect_uri or logout_uri the client has not registered; the /error page
+    then says which was asked for and which are registered (mismatch.py)."""
+    asked = request.args.get(parameter)
+    mismatch.remember(parameter, asked)
+    registered = ", ".join(mismatch.registered_for(request.args.get("client_id"), parameter)) or "none"
+    return error_redirect("redirect_mismatch", f"{why} Asked for {ascii(asked)[:300]}; registered: {registered}.")
+
+
 def validated_grant(
     end_user: HostedUISession | None, stored: OAuth2Request | None = None
 ) -> BaseGrant | Response:
@@ -80,6 +91,8 @@ def validated_grant(
     except OAuth2Error as error:
         if error.redirect_uri:
             return server.handle_error_response(request, error)
+        if error.error == RedirectMismatchError.error and stored is None:
+            return mismatch_redirect("redirect_uri", error.get_error_description() or "")
         return error_redirect(error.error, error.get_error_description() or "")
     except ValueError:
         # Authlib refuses to quote some characters into its error descriptions.

@@ -177,7 +177,7 @@ def _authenticate_bearer(header: str, state: SignInState) -> Response | None:
     except InvalidToken as error:
         return _token_refused(error)
     except OIDCError as error:  # the keys could not be fetched: the provider is down
-        log_event("bearer_unverifiable", logging.WARNING, reason=error.code, detail=error.detail)
+        log_event("bearer_unverifiable", logging.WARNING, error.explanation, reason=error.code, detail=error.detail)
         return json_error(503, error.code, error.message)
     # Valid by itself, a token is still refused once this app signed its login out (see logins).
     if Logins(state.store).has_ended(provider.alias, validated.claims.get("origin_jti")):
@@ -193,9 +193,9 @@ def _token_refused(error: InvalidToken) -> Response:
     return bearer_challenge("invalid_token", error.fault.value)
 
 
-def json_error(status: int, error: str, message: str) -> Response:
-    """The API's error shape: {"error": code, "message": text}."""
-    response = jsonify(error=error, message=message)
+def json_error(status: int, error: str, message: str, **more: str) -> Response:
+    """The API's error shape: {"error": code, "message": text}, and `more` (in debug mode: cause, fix)."""
+    response = jsonify(error=error, message=message, **more)
     response.status_code = status
     return response
 

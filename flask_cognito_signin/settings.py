@@ -86,6 +86,13 @@ class ProviderSettings:
     #: Domains whose email addresses sign in here (a tenant's): /login?login_hint=<address> finds
     #: this provider by the address, and the sign-in page asks for it instead of showing a button.
     email_domains: frozenset[str] = frozenset()
+    #: Where these settings were read: "" for app.config (the environment), else "<file> [providers.<alias>]".
+    where: str = ""
+
+    def setting(self, variable: str) -> str:
+        """A setting of this provider as the user wrote it, for messages: OIDC_CLIENT_ID, or
+        "providers.toml [providers.corp] client_id"."""
+        return f"{self.where} {_FILE_KEYS.get(variable, variable)}" if self.where else variable
 
     @property
     def issuer(self) -> str:
@@ -298,6 +305,7 @@ def _read_provider(reader: _Reader, alias: str, label: str,
         api_client_ids=frozenset(reader.words("API_CLIENT_IDS") or [client_id]),
         api_audience=frozenset(reader.words("API_AUDIENCE")),
         email_domains=email_domains,
+        where=reader.where,
     )
 
 

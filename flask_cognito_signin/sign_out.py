@@ -25,8 +25,8 @@ def revoke_quietly(provider: Provider, refresh_token: str | None) -> None:
         if not revoke_refresh_token(provider, refresh_token):
             log_event("revocation_skipped", provider=provider.alias, reason="no revocation endpoint")
     except OIDCError as error:
-        log_event("revocation_failed", logging.WARNING, provider=provider.alias, reason=error.code,
-                  detail=error.detail)
+        log_event("revocation_failed", logging.WARNING, error.explanation, provider=provider.alias,
+                  reason=error.code, detail=error.detail)
 
 
 def sign_out_everywhere(state: SignInState, provider: str, sub: str) -> list[AuthRecord]:

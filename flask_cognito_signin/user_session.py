@@ -196,13 +196,13 @@ class UserSession:
         try:
             refreshed = refresh_tokens(provider, tokens, user)
         except (GrantRejected, InvalidToken) as error:
-            log_event("refresh_failed", logging.WARNING, provider=provider.alias, reason=error.code,
-                      detail=error.detail, signed_out=True)
+            log_event("refresh_failed", logging.WARNING, error.explanation, provider=provider.alias,
+                      reason=error.code, detail=error.detail, signed_out=True)
             self.sign_out()
             raise SessionEnded(error.detail) from error
         except OIDCError as error:
-            log_event("refresh_failed", logging.WARNING, provider=provider.alias, reason=error.code,
-                      detail=error.detail, kept_until=int(tokens.expires_at))
+            log_event("refresh_failed", logging.WARNING, error.explanation, provider=provider.alias,
+                      reason=error.code, detail=error.detail, kept_until=int(tokens.expires_at))
             return
         replaced = self.session[_RECORD]
         lifetime = max(1.0, self.absolute_expires_at - self.clock())

@@ -50,7 +50,7 @@ class Mutation:
 
 _NO_EXP = 'type("NoExp", (JWTClaimsRegistry,), {"validate_exp": lambda self, value: None})'
 _NO_IAT = 'type("NoIat", (JWTClaimsRegistry,), {"validate_iat": lambda self, value: None})'
-_ID_VALIDATE = "id_claims.validate(now=int(provider.clock()), leeway=CLOCK_SKEW)"
+_ID_VALIDATE = "id_claims.validate(now=validated_at, leeway=CLOCK_SKEW)"
 _TOKEN_TESTS = ("tests/oidc/test_tokens.py", "tests/web/test_callback.py")
 _BEARER_TESTS = ("tests/web/test_bearer.py", "tests/oidc/test_tokens.py")
 _RULES = "tests/test_user_session_rules.py"
@@ -523,6 +523,18 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("user-names-the-provider-of-its-session", "flask_cognito_signin/auth_records.py",
              'User.from_dict(data["user"], provider=provider)', 'User.from_dict(data["user"], provider="tenant-b")',
              (_TENANTS, _TENANTS_EMULATED)),
+    # Issue 21: failures that say why ----------------------------------------------------------
+    Mutation("error-cause-shown-in-debug-mode-only", "flask_cognito_signin/web/errors.py",
+             "shown = error if error is not None and current_app.debug else None", "shown = error",
+             ("tests/web/test_failure_messages.py",)),
+    Mutation("log-line-without-control-characters", "flask_cognito_signin/events.py",
+             "text = f\"{event}: {_CONTROL.sub(' ', message)}\" if message else event",
+             "text = f\"{event}: {message}\" if message else event",
+             ("tests/web/test_failure_messages.py",)),
+    Mutation("devidp-mismatch-page-never-echoes-the-link", "devidp/mismatch.py",
+             'asked=kept.get("asked") if ours else None,',
+             'asked=request.args.get(parameter, kept.get("asked") if ours else None),',
+             ("tests/devidp/test_devidp_authorize.py",)),
 )
 
 

@@ -36,9 +36,10 @@ def readyz() -> Response:
         try:
             provider.metadata()
         except OIDCError as error:
-            failures[f"discovery:{alias}"] = f"{error.code}: {error.detail}"
+            failures[f"discovery:{alias}"] = f"{error.code}: {error.explanation}"
     if failures:
-        log_event("not_ready", logging.WARNING, failures=failures)
+        log_event("not_ready", logging.WARNING, "; ".join(f"{name}: {why}" for name, why in failures.items()),
+                  failures=failures)
         response = jsonify(status="not ready")
         response.status_code = 503
         return response

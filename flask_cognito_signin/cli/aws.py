@@ -28,12 +28,16 @@ class NoCredentials(AWSError):
     """No credentials in any of the standard places: the caller may go on without AWS."""
 
 
+class NotInstalled(AWSError):
+    """boto3 is not installed (it is the optional extra [aws]): the caller may go on without AWS."""
+
+
 def cognito_client(region: str | None = None) -> BaseClient:
     """A cognito-idp client for `region`, else the configured region (AWS_REGION first, as the AWS CLI does)."""
     try:
         import boto3  # an optional dependency: web workers do without it
     except ImportError as error:
-        raise AWSError("boto3 is not installed: pip install 'flask-cognito-signin[aws]'") from error
+        raise NotInstalled("boto3 is not installed: pip install 'flask-cognito-signin[aws]'") from error
 
     with one_line_errors():
         session = boto3.session.Session()

@@ -1,4 +1,5 @@
-"""The Import Configuration step as a diagnosis: the discovery document and JWKS, checked one point at a time.
+"""The Import Configuration step as a diagnosis: the discovery document and JWKS, checked one point at a time,
+then the app client as the provider judges it (probes.py) and, with AWS, as the user pool holds it.
 
 The app itself stops at the first thing wrong (Provider.metadata()); a person fixing a set-up
 wants every problem named at once, so each point the app relies on is a finding of its own.
@@ -13,7 +14,7 @@ from flask_cognito_signin.settings import DISCOVERY_SUFFIX, Settings
 from ..oidc import OIDCError, Provider
 from ..oidc.provider import SIGNING_ALGORITHM, ProviderMetadata
 from ..oidc.signout import logout_url, revocation_endpoint
-from . import registration
+from . import probes, registration
 from .findings import Finding, check, fail, info, note, ok
 
 #: Discovery fields, what to call them, and whether the app cannot do without them.
@@ -28,11 +29,16 @@ _ENDPOINTS = (
 
 
 def check_provider(provider: Provider, settings: Settings) -> list[Finding]:
-    """Everything about one provider: its discovery, the URLs to register, its app client at AWS."""
+    """Everything about one provider: its discovery, its app client as the provider judges it, the URLs to
+    register, its app client at AWS."""
     discovery = check_discovery(provider)
+    usable = not any(finding.failed for finding in discovery)
     return [
         *discovery,
-        *([] if any(finding.failed for finding in discovery) else _sign_out_plan(provider, settings)),
+        *(_sign_out_plan(provider, settings) if usable else []),
+        *(probes.check_client_authentication(provider, settings) if usable else
+          [note("client authentication and the callback URL not checked: the discovery document is not usable")]),
+        *(probes.check_callback_registered(provider, settings) if usable else []),
         info(f"callback URL to register: {settings.redirect_uri}"),
         info(f"sign-out URL to register: {settings.sign_out_uri}"),
         *registration.check_app_client(provider.settings, settings),
@@ -52,16 +58,16 @@ def _sign_out_plan(provider: Provider, settings: Settings) -> list[Finding]:
 def check_discovery(provider: Provider) -> list[Finding]:
     url = provider.settings.discovery_url
     try:
-        document = provider.get_json(url, "discovery")
+        document = provider.get_json(url, "discovery", setting=provider.settings.setting("OIDC_DISCOVERY_URL"))
     except OIDCError as error:
-        return [fail(f"discovery document not loaded from {url}: {error.detail}")]
+        return [fail(f"discovery document not loaded: {error.explanation}")]
     findings = [ok(f"discovery document loaded from {url}"), *_check_document(document, provider)]
     if any(finding.failed for finding in findings):
         return [*findings, note("JWKS not checked: the discovery document is not usable")]
     try:
         ProviderMetadata.from_document(document, provider.settings)  # anything else the app insists on
     except OIDCError as error:
-        return [*findings, fail(f"discovery document refused: {error.detail}")]
+        return [*findings, fail(f"discovery document refused: {error.explanation}")]
     return [*findings, _check_keys(provider)]
 
 
@@ -105,7 +111,7 @@ def _check_keys(provider: Provider) -> Finding:
     try:
         keys = list(provider.signing_keys(None))
     except OIDCError as error:
-        return fail(f"JWKS not loaded: {error.detail}")
+        return fail(f"JWKS not loaded: {error.explanation}")
     usable = [key.kid or "(no kid)" for key in keys if key.key_type == "RSA" and key.alg in (None, SIGNING_ALGORITHM)]
     if usable:
         return ok(f"JWKS holds {len(usable)} {SIGNING_ALGORITHM} signing key(s): {', '.join(usable)}")

@@ -7,13 +7,18 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Finding:
-    #: "ok", "FAIL", "info" (a fact to act on, such as a URL to register) or "note" (a part not checked, and why).
+    #: "ok", "FAIL", "info" (a fact to act on, such as a URL to register), "note" (a check left out because an
+    #: earlier one failed) or "SKIP" (a part that cannot be checked here, such as AWS without boto3, and why).
     status: str
     text: str
 
     @property
     def failed(self) -> bool:
         return self.status == "FAIL"
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == "SKIP"
 
 
 def ok(text: str) -> Finding:
@@ -30,6 +35,10 @@ def info(text: str) -> Finding:
 
 def note(text: str) -> Finding:
     return Finding("note", text)
+
+
+def skip(text: str) -> Finding:
+    return Finding("SKIP", text)
 
 
 def check(passed: bool, if_ok: str, if_not: str) -> Finding:

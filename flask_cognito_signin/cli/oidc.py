@@ -12,7 +12,7 @@ from .findings import Finding, fail
 
 group = AppGroup("oidc", help="OpenID Connect set-up of this app.")
 
-_COLOURS = {"ok": "green", "FAIL": "red", "note": "yellow"}
+_COLOURS = {"ok": "green", "FAIL": "red", "note": "yellow", "SKIP": "yellow"}
 
 
 @group.command("check")
@@ -20,9 +20,11 @@ _COLOURS = {"ok": "green", "FAIL": "red", "note": "yellow"}
 def check(context: click.Context) -> None:
     """Import each provider's configuration and say what is wrong with it.
 
-    Fetches the discovery document and the JWKS, prints the endpoints and the URLs to
-    register, and, with AWS credentials, compares the Cognito app client's settings with
-    this app's. Exits with 1 when anything failed.
+    Fetches the discovery document and the JWKS, asks the token endpoint whether it accepts
+    the client credentials and (for a Cognito pool, or the emulator) the authorize endpoint
+    whether the callback URL is registered, prints the URLs to register, and, with boto3 and
+    AWS credentials, compares the Cognito app client's settings with this app's (SKIPPED
+    otherwise). Exits with 1 when anything failed, 0 when everything that could be checked passed.
     """
     try:
         state = signin_state()
@@ -37,8 +39,11 @@ def check(context: click.Context) -> None:
             provider_findings = check_provider(provider, settings)
             _print(provider_findings)
             findings += provider_findings
-    failures = sum(finding.failed for finding in findings)
-    click.echo(f"{failures} check(s) failed." if failures else "All checks passed.")
+    failures, skipped = sum(finding.failed for finding in findings), sum(finding.skipped for finding in findings)
+    if failures:
+        click.echo(f"{failures} check(s) failed.")
+    else:
+        click.echo("All checks passed" + (f" ({skipped} part(s) skipped)." if skipped else "."))
     context.exit(1 if failures else 0)
 
 

@@ -1,8 +1,10 @@
 """The app client as registered in its user pool, compared with what this app will send.
 
 Most failed sign-ins with Cognito come from here: a callback URL off by a scheme or a slash,
-a grant or a scope not allowed, a secret from another client. Reading them needs AWS
-credentials; without any (or for a provider that is not a Cognito pool) this part is skipped.
+a grant or a scope not allowed, a secret from another client. Reading them needs boto3 and AWS
+credentials; without them (or for a provider that is not a pool of the Cognito API boto3 talks
+to, such as the local emulator) this part is SKIPPED: check.py has already tried what can be
+tried without AWS (client authentication, the callback URL at the authorize endpoint).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from urllib.parse import urlsplit
 from flask_cognito_signin.settings import ProviderSettings, Settings
 
 from . import aws, pools
-from .findings import Finding, check, fail, note, ok
+from .findings import Finding, check, fail, ok, skip
 from .provision import (
     EXPLICIT_AUTH_FLOWS,
     IDENTITY_PROVIDERS,
@@ -28,15 +30,15 @@ _SKIPPED = "app client settings not compared"
 def check_app_client(provider: ProviderSettings, settings: Settings) -> list[Finding]:
     pool_id = pools.pool_id_in(provider.issuer)
     if pool_id is None:
-        return [note(f"{_SKIPPED}: {provider.issuer} is not a Cognito user pool")]
+        return [skip(f"{_SKIPPED}: {provider.issuer} is not a Cognito user pool")]
     try:
         cognito = aws.cognito_client(pools.region_of(pool_id))
-    except aws.NoCredentials as error:
-        return [note(f"{_SKIPPED}: {error}")]
+    except (aws.NoCredentials, aws.NotInstalled) as error:
+        return [skip(f"{_SKIPPED}: {error}")]
     except aws.AWSError as error:
         return [fail(f"{_SKIPPED}: {error}")]
     if not pools.is_managed_by(provider.issuer, cognito.meta.endpoint_url):
-        return [note(f"{_SKIPPED}: {provider.issuer} is not a user pool of {cognito.meta.endpoint_url}")]
+        return [skip(f"{_SKIPPED}: {provider.issuer} is not a user pool of {cognito.meta.endpoint_url}")]
     try:
         with aws.one_line_errors():
             client = cognito.describe_user_pool_client(UserPoolId=pool_id, ClientId=provider.client_id)

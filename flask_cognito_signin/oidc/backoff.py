@@ -22,12 +22,12 @@ class FailureBackoff:
         self._failed_at = float("-inf")
 
     def check(self) -> None:
-        """Raise the last failure again, as a new error of its class, until the interval has passed."""
+        """Raise the last failure again (a copy, with its cause and fix), until the interval has passed."""
         if self._failure is None:
             return
         wait = self._failed_at + self.interval - self._clock()
         if wait > 0:
-            raise type(self._failure)(f"{self._failure.detail} (not tried again for {wait:.0f} s)")
+            raise self._failure.repeated(f" (not tried again for {wait:.0f} s)")
 
     def failed(self, error: OIDCError) -> None:
         self._failure, self._failed_at = error, self._clock()

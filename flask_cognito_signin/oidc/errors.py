@@ -6,22 +6,48 @@ with `raise … from`, so views and error handlers deal with one hierarchy only.
 
 from __future__ import annotations
 
+import copy
 from enum import Enum
 
 
 class OIDCError(Exception):
-    """Base of every relying-party failure; `message` is safe to show, `detail` goes to the log."""
+    """Base of every relying-party failure.
+
+    `message` is safe to show anyone; `detail` (what went wrong) and `fix` (what to do about it)
+    are for the people running the app: the log line, and the error page in debug mode only.
+    `temporary` says whether the same request may well work later with nothing changed (an
+    outage, a timeout): only then do the log and the page say to try again.
+    """
 
     code = "oidc_error"
     status = 400
     title = "Sign-in failed"
     message = "Signing in did not work. Please try again."
+    temporary = False
 
-    def __init__(self, detail: str = "", *, message: str | None = None):
+    def __init__(self, detail: str = "", *, fix: str = "", message: str | None = None):
         super().__init__(detail or self.code)
         self.detail = detail
+        self.fix = fix
         if message is not None:
             self.message = message
+
+    @property
+    def cause(self) -> str:
+        """What went wrong, and whether waiting may cure it."""
+        return (self.detail or self.code) + (" (usually temporary: try again)" if self.temporary else "")
+
+    @property
+    def explanation(self) -> str:
+        """The cause and the fix in one line: the log line's words."""
+        return f"{self.cause}: {self.fix}" if self.fix else self.cause
+
+    def repeated(self, note: str) -> OIDCError:
+        """The same failure again, its detail followed by `note` (the back-off answers with it)."""
+        again = copy.copy(self)
+        again.detail = f"{self.detail}{note}"
+        again.args = (again.detail,)
+        return again
 
 
 class ProviderConfigurationError(OIDCError):
@@ -34,12 +60,21 @@ class ProviderConfigurationError(OIDCError):
 
 
 class ProviderUnavailable(OIDCError):
-    """The identity provider could not be reached."""
+    """The identity provider could not be reached (a connection refused or reset)."""
 
     code = "idp_unreachable"
     status = 502
     title = "Cognito is not reachable"
     message = "The sign-in service could not be reached. Please try again in a moment."
+    temporary = True
+
+
+class ProviderAddressError(ProviderUnavailable):
+    """The address does not lead to the identity provider: a host name that does not resolve, a certificate
+    refused, nothing listening on a loopback port. A setting to correct or a service to start, not an outage."""
+
+    message = "The sign-in service could not be reached. An administrator must check the sign-in settings."
+    temporary = False
 
 
 class ProviderTimeout(ProviderUnavailable):
@@ -54,7 +89,14 @@ class ProviderBadResponse(OIDCError):
     code = "idp_bad_response"
     status = 502
     title = "Cognito answered with an error"
-    message = "The sign-in service sent an answer this app cannot use. Please try again in a moment."
+    message = "The sign-in service sent an answer this app cannot use. An administrator must check the sign-in set-up."
+
+
+class ProviderServerError(ProviderBadResponse):
+    """The identity provider answered with a server error (HTTP 5xx): its own fault, usually short-lived."""
+
+    message = "The sign-in service answered with an error. Please try again in a moment."
+    temporary = True
 
 
 class ClientRejected(ProviderBadResponse):
@@ -63,6 +105,11 @@ class ClientRejected(ProviderBadResponse):
     code = "client_rejected"
     title = "Sign-in is misconfigured"
     message = "The sign-in service refused this app's credentials. An administrator must check the app client settings."
+
+    def __init__(self, detail: str = "", *, error: str = "", fix: str = ""):
+        super().__init__(detail, fix=fix)
+        #: The OAuth error code the provider answered (invalid_client, unauthorized_client, …).
+        self.error = error
 
 
 class InvalidCallback(OIDCError):
@@ -82,11 +129,16 @@ class AuthorizationDenied(OIDCError):
     title = "Sign-in was not completed"
     message = "The sign-in was cancelled or refused by the identity provider."
 
-    def __init__(self, error: str, description: str = ""):
-        super().__init__(f"{error}: {description}" if description else error)
+    def __init__(self, error: str, description: str = "", *, fix: str = "", temporary: bool = False):
+        what = f"the provider answered the authorization request with {error}"
+        super().__init__(f"{what} ({description})" if description else what, fix=fix)
         self.error = error
+        self.temporary = temporary
         if error != "access_denied":
             self.status = 400
+            self.message = ("The sign-in service had a problem. Please try again in a moment." if temporary else
+                            "The sign-in service refused this app's sign-in request. An administrator must check "
+                            "the app client settings.")
 
 
 class GrantRejected(OIDCError):
@@ -126,8 +178,8 @@ class InvalidToken(OIDCError):
     title = "Sign-in could not be verified"
     message = "The identity provider's answer could not be verified, so you were not signed in."
 
-    def __init__(self, detail: str = "", *, fault: TokenFault = TokenFault.CLAIMS):
-        super().__init__(detail)
+    def __init__(self, detail: str = "", *, fault: TokenFault = TokenFault.CLAIMS, fix: str = ""):
+        super().__init__(detail, fix=fix)
         self.fault = fault
 
 

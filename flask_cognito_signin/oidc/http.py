@@ -17,7 +17,8 @@ from authlib.integrations.requests_client import OAuth2Session
 
 from flask_cognito_signin.signals import idp_call
 
-from .errors import OIDCError, ProviderBadResponse, ProviderTimeout, ProviderUnavailable
+from . import faults
+from .errors import OIDCError, ProviderBadResponse
 
 #: The endpoint kind of each call, by the name its errors use: a fixed set, so a metric's label stays small.
 ENDPOINT_KINDS = {
@@ -69,8 +70,9 @@ class ProviderOAuth2Session(EnvironmentReadOnce, OAuth2Session):
 
 
 @contextmanager
-def calling(what: str) -> Iterator[None]:
-    """Translate requests' exceptions raised while talking to `what` (e.g. "token endpoint"), and time the call.
+def calling(what: str, url: str, setting: str | None = None) -> Iterator[None]:
+    """Translate requests' exceptions raised while talking to `what` (e.g. "token endpoint") at `url`, and time
+    the call. `setting` names the setting the URL comes from, for the fix a failure names (faults.py).
 
     The outcome is "ok", the code of the error the call ended in (callers translate theirs
     inside this block, as token_endpoint does Authlib's), or "error" for anything else.
@@ -78,7 +80,7 @@ def calling(what: str) -> Iterator[None]:
     started = time.perf_counter()
     outcome = "error"
     try:
-        with _translated(what):
+        with _translated(what, url, setting):
             yield
         outcome = "ok"
     except OIDCError as error:
@@ -89,33 +91,35 @@ def calling(what: str) -> Iterator[None]:
 
 
 @contextmanager
-def _translated(what: str) -> Iterator[None]:
+def _translated(what: str, url: str, setting: str | None) -> Iterator[None]:
     try:
         yield
     except requests.Timeout as error:
-        raise ProviderTimeout(f"{what}: no answer in time") from error
+        raise faults.timed_out(what, url) from error
     except requests.ConnectionError as error:
-        raise ProviderUnavailable(f"{what}: connection failed ({type(error).__name__})") from error
+        raise faults.connection_failed(what, url, error, setting) from error
     except requests.HTTPError as error:
-        status = error.response.status_code if error.response is not None else "?"
-        raise ProviderBadResponse(f"{what}: HTTP {status}") from error
+        status = error.response.status_code if error.response is not None else 0
+        raise faults.error_status(what, url, status, setting) from error
     except requests.RequestException as error:
-        raise ProviderBadResponse(f"{what}: {type(error).__name__}") from error
+        raise ProviderBadResponse(f"{what} at {url}: {type(error).__name__}") from error
 
 
-def json_object(response: requests.Response, what: str) -> dict[str, Any]:
-    """The body of a 200 response as a JSON object, or ProviderBadResponse saying what was wrong."""
+def json_object(response: requests.Response, what: str, url: str, setting: str | None = None) -> dict[str, Any]:
+    """The body of a 200 response as a JSON object, or the error saying what was wrong (faults.py)."""
     if response.status_code != 200:
-        raise ProviderBadResponse(f"{what}: HTTP {response.status_code}")
+        raise faults.error_status(what, url, response.status_code, setting)
     try:
         body = response.json()
     except ValueError as error:
-        raise ProviderBadResponse(f"{what}: body is not JSON") from error
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip() or "no content type"
+        raise faults.not_json(what, url, f"with a body that is not JSON ({kind})", setting) from error
     if not isinstance(body, dict):
-        raise ProviderBadResponse(f"{what}: body is not a JSON object")
+        raise faults.not_json(what, url, "with JSON that is not an object", setting)
     return body
 
 
-def get_json(http: requests.Session, url: str, what: str, timeout: float, **kwargs: Any) -> dict[str, Any]:
-    with calling(what):  # the body's checks inside: an HTTP 500 is a failed call, not an "ok" one
-        return json_object(http.get(url, timeout=timeout, **kwargs), what)
+def get_json(http: requests.Session, url: str, what: str, timeout: float, *, setting: str | None = None,
+             **kwargs: Any) -> dict[str, Any]:
+    with calling(what, url, setting):  # the body's checks inside: an HTTP 500 is a failed call, not an "ok" one
+        return json_object(http.get(url, timeout=timeout, **kwargs), what, url, setting)

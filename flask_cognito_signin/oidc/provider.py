@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import requests
 from joserfc.jwk import KeySet
 
-from flask_cognito_signin.settings import ProviderSettings, is_loopback_host
+from flask_cognito_signin.settings import DISCOVERY_SUFFIX, ProviderSettings, is_loopback_host
 from flask_cognito_signin.signals import provider_document_fetched
 
 from .backoff import FailureBackoff
@@ -65,13 +65,15 @@ class ProviderMetadata:
         issuer = document.get("issuer")
         if issuer != settings.issuer:
             raise ProviderConfigurationError(
-                f"discovery issuer {issuer!r} is not {settings.issuer!r} (the discovery URL without "
-                "/.well-known/openid-configuration): check OIDC_DISCOVERY_URL"
+                f"the discovery document names the issuer {_shown(issuer)}, not {settings.issuer} (the discovery "
+                "URL without /.well-known/openid-configuration)",
+                fix=_issuer_fix(issuer, settings),
             )
         _require_listed(document, "token_endpoint_auth_methods_supported", settings.client_auth_method,
-                        default=["client_secret_basic"], setting="OIDC_CLIENT_AUTH_METHOD")
+                        default=["client_secret_basic"],
+                        fix=f"set {settings.setting('OIDC_CLIENT_AUTH_METHOD')} to one it supports")
         _require_listed(document, "id_token_signing_alg_values_supported", SIGNING_ALGORITHM,
-                        default=[SIGNING_ALGORITHM], setting=None)
+                        default=[SIGNING_ALGORITHM], fix="the app accepts RS256 signatures only: sign with RS256")
         return cls(
             issuer=issuer,
             authorization_endpoint=_endpoint(document, "authorization_endpoint", required=True),
@@ -93,15 +95,30 @@ def _endpoint(document: dict[str, Any], name: str, required: bool = False) -> st
     if parts is None or not parts.hostname or not (
         parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname))
     ):
-        raise ProviderBadResponse(f"discovery document: {name} is missing or not an https URL: {url!r}")
+        raise ProviderBadResponse(
+            f"discovery document: {name} is missing or not an https URL: {_shown(url)}",
+            fix="the identity provider must publish https endpoints (plain http only on this machine's loopback)")
     return url
 
 
-def _require_listed(document: dict[str, Any], name: str, wanted: str, default: list[str], setting: str | None) -> None:
+def _require_listed(document: dict[str, Any], name: str, wanted: str, default: list[str], fix: str) -> None:
     listed = document.get(name, default)
     if not isinstance(listed, list) or wanted not in listed:
-        fix = f"; set {setting} to one it supports" if setting else ""
-        raise ProviderConfigurationError(f"the provider's {name} {listed!r} does not include {wanted}{fix}")
+        raise ProviderConfigurationError(f"the provider's {name} {_shown(listed)} does not include {wanted}", fix=fix)
+
+
+def _issuer_fix(issuer: object, settings: ProviderSettings) -> str:
+    """Tokens will name the document's issuer, so the discovery URL must be that issuer's (a local emulator
+    reached as localhost names itself 127.0.0.1, say, unless told otherwise)."""
+    setting = settings.setting("OIDC_DISCOVERY_URL")
+    if isinstance(issuer, str) and issuer.startswith(("https://", "http://")):
+        return f"if that is the provider you mean, set {setting} to {issuer[:200]}{DISCOVERY_SUFFIX}"
+    return f"check {setting}: it does not lead to an OpenID provider's own document"
+
+
+def _shown(value: object) -> str:
+    """A value from the provider's document, for a log line: quoted and cut short."""
+    return repr(value)[:200]
 
 
 class Provider:
@@ -145,7 +162,8 @@ class Provider:
                 if self._metadata is None:
                     self._discovery_backoff.check()
                     try:
-                        document = self.get_json(self.settings.discovery_url, "discovery")
+                        document = self.get_json(self.settings.discovery_url, "discovery",
+                                                 setting=self.settings.setting("OIDC_DISCOVERY_URL"))
                         self._metadata = ProviderMetadata.from_document(document, self.settings)
                     except OIDCError as error:
                         self._discovery_backoff.failed(error)
@@ -191,7 +209,8 @@ class Provider:
         try:
             self.signing_keys(None)
         except OIDCError as error:
-            log.warning("provider %s not warmed up (%s); it will be fetched on first use", self.alias, error.detail)
+            log.warning("provider %s not warmed up (%s); it will be fetched on first use", self.alias,
+                        error.explanation)
         self._adapter.close()
 
     def hosted_ui_origin(self) -> str:

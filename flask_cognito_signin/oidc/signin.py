@@ -85,18 +85,24 @@ def complete_sign_in(provider: Provider, pending: PendingSignIn, params: Mapping
     # RFC 9207, for error responses too: when the provider names itself it must be the one we
     # asked, and a provider that says it always does (discovery) must have.
     if "iss" in params and params["iss"] != metadata.issuer:
-        raise InvalidCallback(f"callback iss {params['iss'][:200]!r} is not the issuer {metadata.issuer!r}")
+        raise InvalidCallback(f"callback iss {params['iss'][:200]!r} is not the issuer {metadata.issuer!r}",
+                              fix=_MIX_UP)
     if "iss" not in params and metadata.authorization_response_iss:
-        raise InvalidCallback("callback has no iss, which the provider's discovery says it always sends (RFC 9207)")
+        raise InvalidCallback("callback has no iss, which the provider's discovery says it always sends (RFC 9207)",
+                              fix=_MIX_UP)
     if "error" in params:
-        raise AuthorizationDenied(params["error"][:100], params.get("error_description", "")[:300])
+        raise authorization_error(provider, params["error"][:100], params.get("error_description", "")[:300])
     code = params.get("code")
     if not code:
-        raise InvalidCallback("callback has no code")
+        raise InvalidCallback("callback has no code", fix="the browser came back without the provider's answer: "
+                                                          "start the sign-in again from the app's /login")
     answer = exchange_code(provider, code=code, code_verifier=pending.code_verifier, redirect_uri=pending.redirect_uri)
     id_token, access_token = answer.get("id_token"), answer.get("access_token")
     if not isinstance(id_token, str):
-        raise ProviderBadResponse("token endpoint answered without an ID token; is the openid scope allowed?")
+        raise ProviderBadResponse(
+            "the token endpoint answered without an ID token",
+            fix=f"the app asks for {' '.join(provider.settings.scopes)}: keep openid in "
+                f"{provider.settings.setting('OIDC_SCOPES')} and allow it for the app client")
     id_claims = validate_id_token(
         provider, id_token, nonce=pending.nonce, access_token=access_token if isinstance(access_token, str) else None,
         max_age=pending.max_age,
@@ -106,6 +112,34 @@ def complete_sign_in(provider: Provider, pending: PendingSignIn, params: Mapping
         provider.settings.userinfo, metadata.is_cognito) else {}
     user = User.from_claims(id_claims, userinfo, provider=provider.alias)
     return SignIn(provider.alias, user, tokens, pending.return_to)
+
+
+#: A callback that names another issuer than the one asked: a mix-up attack, or two providers crossed.
+_MIX_UP = "the answer did not come from the provider this sign-in was sent to; start again (nothing to configure)"
+
+
+def authorization_error(provider: Provider, error: str, description: str) -> AuthorizationDenied:
+    """The provider's answer `error` (RFC 6749 4.1.2.1) as the set-up problem it points at, if any.
+
+    Cognito sends these to the callback only once it trusts the client and its redirect_uri
+    (Cognito developer guide, "The redirect and authorization endpoint", error responses).
+    """
+    settings = provider.settings
+    client = f"app client {settings.client_id}"
+    fixes = {
+        "access_denied": "the user cancelled, or the provider refused this user: nothing to configure",
+        "invalid_scope": f"{client} may not ask for every scope in {settings.setting('OIDC_SCOPES')} "
+                         f"({' '.join(settings.scopes)}): allow them for it, or ask for fewer",
+        "unauthorized_client": f"{client} may not use the authorization code grant: allow it (Cognito: the app "
+                               "client's OAuth grant types)",
+        "unsupported_response_type": f"{client} may not use the authorization code grant: allow it",
+        "invalid_request": f"the provider refused the request as malformed (with Cognito: {client} must support "
+                           "the identity provider asked for, and PKCE must be S256)",
+    }
+    if error in ("server_error", "temporarily_unavailable"):
+        return AuthorizationDenied(error, description, fix="the provider failed; if it lasts, check its status",
+                                   temporary=True)
+    return AuthorizationDenied(error, description, fix=fixes.get(error, "see the provider's error code"))
 
 
 def _asks_userinfo(policy: str, cognito: bool) -> bool:

@@ -84,7 +84,7 @@ class SigningKeys:
             return outcome
         if keys is None:
             raise outcome
-        log.warning("JWKS not fetched again (%s); the key set in use is kept", outcome.detail)
+        log.warning("JWKS not fetched again (%s); the key set in use is kept", outcome.explanation)
         return keys
 
     def trusted_until(self, keys: KeySet) -> float:

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from authlib.common.urls import add_params_to_uri
 
-from .errors import ProviderBadResponse
+from . import faults
 from .http import calling
 from .provider import Provider
 
@@ -39,10 +39,11 @@ def revoke_refresh_token(provider: Provider, refresh_token: str) -> bool:
         return False
     cognito = provider.settings.logout_style == "cognito"
     auth_method = "client_secret_basic" if cognito else provider.settings.client_auth_method
-    with calling("revocation endpoint"), provider.oauth_session(revocation_endpoint_auth_method=auth_method) as client:
+    with (calling("revocation endpoint", endpoint),
+          provider.oauth_session(revocation_endpoint_auth_method=auth_method) as client):
         response = client.revoke_token(endpoint, token=refresh_token, token_type_hint="refresh_token")
     if response.status_code != 200:
-        raise ProviderBadResponse(f"revocation endpoint: HTTP {response.status_code}")
+        raise faults.error_status("revocation endpoint", endpoint, response.status_code, None)
     return True
 
 

@@ -76,29 +76,65 @@ class TokenSet:
 
 
 @contextmanager
-def _token_request() -> Iterator[None]:
+def _token_request(provider: Provider, url: str, grant: str) -> Iterator[None]:
     """Authlib raises OAuthError for error bodies and ValueError/TypeError for malformed answers.
 
     Translated inside calling(), so the call's timing records the outcome (grant_rejected, …).
+    `grant` is "authorization_code" or "refresh_token", for the fix the error names.
     """
-    with calling("token endpoint"):
+    with calling("token endpoint", url):
         try:
             yield
         except OAuthError as error:
-            detail = f"token endpoint: {error.error}" + (f" ({error.description})" if error.description else "")
-            if error.error == "invalid_grant":
-                raise GrantRejected(detail) from error
-            raise ClientRejected(detail) from error
+            raise _refusal(provider, grant, str(error.error or ""), str(error.description or "")) from error
         except requests.RequestException:  # some are ValueErrors too: calling() translates them all
             raise
         except (ValueError, TypeError, KeyError) as error:
-            raise ProviderBadResponse(f"token endpoint: malformed answer ({type(error).__name__})") from error
+            raise ProviderBadResponse(f"token endpoint at {url}: malformed answer ({type(error).__name__})",
+                                      fix="the token_endpoint in the discovery document does not answer as OAuth "
+                                          "says (a proxy or gateway in the way?)") from error
+
+
+def _refusal(provider: Provider, grant: str, error: str, description: str) -> GrantRejected | ClientRejected:
+    """The OAuth error (RFC 6749 5.2) as the set-up problem it points at; Cognito's codes are the same
+    (Cognito developer guide, "The token issuer endpoint", error responses)."""
+    settings = provider.settings
+    detail = f"the token endpoint refused the {grant.replace('_', ' ')} grant: {error[:100]}" + (
+        f" ({description[:300]})" if description else "")
+    if error == "invalid_grant":
+        return GrantRejected(detail, fix=_GRANT_FIXES[grant])
+    client = f"{settings.setting('OIDC_CLIENT_ID')} {settings.client_id}"
+    fixes = {
+        "invalid_client": f"the provider does not accept this app client's credentials: check {client}, "
+                          f"{settings.setting('OIDC_CLIENT_SECRET')} (the secret of that app client) and "
+                          f"{settings.setting('OIDC_CLIENT_AUTH_METHOD')} ({settings.client_auth_method})",
+        "unauthorized_client": f"app client {settings.client_id} may not use this grant: allow the authorization "
+                               "code grant (Cognito: the app client's OAuth grant types) and refresh tokens",
+        "unsupported_grant_type": f"the provider does not offer the {grant} grant to app client {settings.client_id}",
+        "invalid_scope": f"app client {settings.client_id} may not ask for {' '.join(settings.scopes)}: allow those "
+                         f"scopes for it, or change {settings.setting('OIDC_SCOPES')}",
+        "invalid_request": "the provider found the request malformed; with a proxy in between, check it passes "
+                           "the form body and the Authorization header unchanged",
+    }
+    return ClientRejected(detail, error=error, fix=fixes.get(error, "see the provider's error code"))
+
+
+#: invalid_grant is the user's sign-in going stale, not a setting: what a developer can still check.
+_GRANT_FIXES = {
+    "authorization_code": "the code expired (Cognito: after 5 minutes), was used already, or the redirect_uri or "
+                          "PKCE verifier differ from the authorization request's; start the sign-in again (if every "
+                          "sign-in ends here: is the callback requested twice, or is the token endpoint not the "
+                          "server that issued the code, such as an emulator restarted in between?)",
+    "refresh_token": "the refresh token expired, was revoked, or the user was disabled or signed out everywhere: "
+                     "the user signs in again",
+}
 
 
 def exchange_code(provider: Provider, *, code: str, code_verifier: str, redirect_uri: str) -> dict[str, Any]:
     """Redeem an authorization code (with its PKCE verifier); the raw answer, still to be checked."""
     token_endpoint = provider.metadata().token_endpoint
-    with _token_request(), provider.oauth_session(redirect_uri=redirect_uri) as client:
+    with (_token_request(provider, token_endpoint, "authorization_code"),
+          provider.oauth_session(redirect_uri=redirect_uri) as client):
         return dict(
             client.fetch_token(
                 token_endpoint, grant_type="authorization_code", code=code, code_verifier=code_verifier
@@ -109,5 +145,5 @@ def exchange_code(provider: Provider, *, code: str, code_verifier: str, redirect
 def refresh_grant(provider: Provider, refresh_token: str) -> dict[str, Any]:
     """New tokens for a refresh token; the raw answer, still to be checked. No scope is sent: Cognito keeps the original."""
     token_endpoint = provider.metadata().token_endpoint
-    with _token_request(), provider.oauth_session() as client:
+    with _token_request(provider, token_endpoint, "refresh_token"), provider.oauth_session() as client:
         return dict(client.refresh_token(token_endpoint, refresh_token=refresh_token))

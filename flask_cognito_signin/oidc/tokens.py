@@ -57,21 +57,25 @@ def validate_id_token(
         },
         params={"nonce": nonce, "client_id": client_id, "access_token": access_token},
     )
+    validated_at = int(provider.clock())
     try:
-        id_claims.validate(now=int(provider.clock()), leeway=CLOCK_SKEW)
+        id_claims.validate(now=validated_at, leeway=CLOCK_SKEW)
     except (JoseError, ValueError, TypeError) as error:
-        raise InvalidToken(f"ID token: {error}", fault=_claims_fault(error)) from error
+        raise InvalidToken(f"ID token: {error}", fault=_claims_fault(error),
+                           fix=_id_token_fix(error, claims.claims, validated_at, provider)) from error
     # OIDC Core 3.1.3.7 (3): refuse audiences not trusted besides ours; Authlib accepts them when azp is ours.
     audiences = id_claims["aud"] if isinstance(id_claims["aud"], list) else [id_claims["aud"]]
     if set(audiences) != {client_id}:
         raise InvalidToken(f"ID token: aud names audiences besides this client ({len(audiences)} in all)",
-                           fault=TokenFault.AUDIENCE)
+                           fault=TokenFault.AUDIENCE, fix="the provider must issue ID tokens to this app client only")
     if not isinstance(id_claims.get("sub"), str) or not id_claims["sub"]:
-        raise InvalidToken("ID token: sub is missing or empty")
+        raise InvalidToken("ID token: sub is missing or empty", fix=_PROVIDER_FAULT)
     _check_token_use(id_claims, "id", required=metadata.is_cognito, what="ID token")
     now = provider.clock()
     if max_age is not None and not authenticated_within(id_claims, max_age, now):
-        raise StaleAuthentication(f"ID token: a sign-in at most {max_age} s old was asked; {_age_of(id_claims, now)}")
+        raise StaleAuthentication(f"ID token: a sign-in at most {max_age} s old was asked; {_age_of(id_claims, now)}",
+                                  fix="the provider must sign the user in again when asked (prompt=login, max_age); "
+                                      "an auth_time in the future means this host's clock is behind the provider's")
     return dict(id_claims)
 
 
@@ -220,7 +224,43 @@ def _verified_claims(provider: Provider, token: str, *, from_token_endpoint: boo
         raise InvalidToken(f"token payload: {error.error}", fault=TokenFault.MALFORMED) from error
     except (JoseError, ValueError, TypeError) as error:
         reason = error.error if isinstance(error, JoseError) else type(error).__name__
-        raise InvalidToken(f"token signature: {reason} (kid {_shown(kid)})", fault=TokenFault.SIGNATURE) from error
+        raise InvalidToken(f"token signature: {reason} (kid {_shown(kid)})", fault=TokenFault.SIGNATURE,
+                           fix=f"no key of {provider.metadata().jwks_uri} verifies it: the token was altered, or "
+                               "the provider signs with a key it does not publish") from error
+
+
+#: The fix when the provider, not this app's set-up, is wrong.
+_PROVIDER_FAULT = ("the provider's tokens break the rules they must follow (OpenID Connect's, and Cognito's token_use): "
+                   "nothing in this app's settings fixes that")
+
+
+def _id_token_fix(error: Exception, claims: Mapping[str, Any], now: int, provider: Provider) -> str:
+    """What a refused claim of an ID token, fresh from the token endpoint, says about the set-up.
+
+    Such a token was issued a moment ago: one that is expired or issued in the future means
+    this host's clock and the provider's disagree by more than CLOCK_SKEW.
+    """
+    claim, value = getattr(error, "claim", None), claims.get(getattr(error, "claim", None) or "")
+    numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(error, ExpiredTokenError) and numeric:
+        return (f"it was issued a moment ago yet expired {now - int(value)} s ago: this host's clock runs ahead of the "
+                f"provider's by more than the {CLOCK_SKEW} s tolerated; set it right (NTP)")
+    if claim == "iat" and isinstance(error, InvalidClaimError) and numeric:
+        return (f"it says it was issued {int(value) - now} s from now: this host's clock runs behind the provider's "
+                f"by more than the {CLOCK_SKEW} s tolerated; set it right (NTP)")
+    settings = provider.settings
+    fixes = {
+        "iss": f"the provider signs as {_shown(claims.get('iss'))}, yet its discovery document names "
+               f"{provider.metadata().issuer}: the provider is misconfigured (an emulator must name itself by the "
+               "address it is reached at)",
+        "aud": f"the ID token names {_shown(claims.get('aud'))}, not {settings.setting('OIDC_CLIENT_ID')} "
+               f"{settings.client_id}: the provider issued it to another app client",
+        "azp": "the ID token names several audiences and not this app client as the one it was issued to",
+        "nonce": "the answer belongs to another sign-in than the one this browser started (replayed or crossed); "
+                 "start again: nothing to configure",
+        "at_hash": "the ID token does not belong with the access token it came with: the provider's answer is broken",
+    }
+    return fixes.get(claim or "", _PROVIDER_FAULT)
 
 
 def _claims_fault(error: Exception) -> TokenFault:
@@ -242,4 +282,6 @@ def _check_token_use(claims: dict[str, Any], expected: str, *, required: bool, w
         return
     if token_use != expected:
         raise InvalidToken(f"{what}: token_use is {_shown(token_use)}, expected {expected!r}",
-                           fault=TokenFault.NOT_ACCESS_TOKEN if expected == "access" else TokenFault.CLAIMS)
+                           fault=TokenFault.NOT_ACCESS_TOKEN if expected == "access" else TokenFault.CLAIMS,
+                           fix=f"send the {what}, not another kind of token" if expected == "access"
+                           else _PROVIDER_FAULT)

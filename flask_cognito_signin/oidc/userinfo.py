@@ -24,7 +24,7 @@ def fetch_userinfo(provider: Provider, access_token: str, expected_sub: str) -> 
     try:
         claims = provider.get_json(endpoint, "userinfo", headers={"Authorization": f"Bearer {access_token}"})
     except OIDCError as error:
-        log.warning("userinfo not used: %s", error.detail)
+        log.warning("userinfo not used: %s", error.explanation)
         return {}
     if claims.get("sub") != expected_sub:
         # OIDC Core 5.3.4: a userinfo response about another subject must not be used.

@@ -117,14 +117,17 @@ def _canonical_login_url(app_base_url: str) -> str | None:
 def callback() -> Response:
     state = request.args.get("state")
     if not state:
-        raise InvalidCallback("callback has no state")
+        raise InvalidCallback("callback has no state", fix="the browser came back without the answer to a sign-in "
+                                                           "this app started: start again from the app's /login")
     user_session = current_user_session()
     pending = user_session.take_pending(state)
     if pending is None:
-        raise InvalidCallback("state is unknown, expired, already used, or from another browser")
+        raise InvalidCallback("state is unknown, expired, already used, or from another browser",
+                              fix=_lost_sign_in_fix(signin_state().settings.app_base_url))
     provider = _providers().get(pending.provider)
     if provider is None:
-        raise InvalidCallback(f"sign-in started with provider {pending.provider!r}, which is no longer configured")
+        raise InvalidCallback(f"sign-in started with provider {pending.provider!r}, which is no longer configured",
+                              fix="start the sign-in again")
     result = complete_sign_in(provider, pending, request.args.to_dict())
     if pending.max_age is not None:
         _note_step_up(user_session, result)
@@ -141,6 +144,13 @@ def _note_step_up(user_session: UserSession, result: SignIn) -> None:
     if before is not None and (before.provider, before.user.sub) != (result.provider, result.user.sub):
         log_event("step_up_by_another_user", logging.WARNING, provider=result.provider, sub=result.user.sub,
                   replaced_sub=before.user.sub)
+
+
+def _lost_sign_in_fix(app_base_url: str) -> str:
+    """A state this browser has no pending sign-in for: a stale tab, a replay, or (when every sign-in ends
+    here) a cookie set on one host and the callback on another."""
+    return (f"start again; if every sign-in ends here, open the app at APP_BASE_URL ({app_base_url}) exactly, as "
+            "the callback goes there: the cookie /login set is sent back only to the same scheme and host")
 
 
 @bp.post("/logout")
@@ -187,7 +197,7 @@ def _leave_provider(ended: AuthRecord) -> Response:
     try:
         url = logout_url(provider, return_to=signin_state().settings.sign_out_uri, id_token=ended.tokens.id_token)
     except OIDCError as error:
-        log_event("logout_redirect_failed", logging.WARNING, provider=provider.alias, reason=error.code,
-                  detail=error.detail)
+        log_event("logout_redirect_failed", logging.WARNING, error.explanation, provider=provider.alias,
+                  reason=error.code, detail=error.detail)
         return redirect("/")
     return redirect(url or "/")

@@ -3,13 +3,17 @@
 Handlers are registered for the extension's own exception types only (they can be raised on
 any route: a token refresh, a session store that is down), and for HTTP errors of its own
 routes. The host's 404, 500 and other handlers are left alone.
+
+A sign-in failure's log line names its cause and its fix. The page shows them too when the
+app runs in debug mode (`flask run --debug`), on the developer's machine; otherwise it says
+only what a visitor may know, since the cause names the app's set-up (URLs, client id).
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.wrappers import Response
 
@@ -32,11 +36,14 @@ _STORE_DOWN = (
 )
 
 
-def _answer(status: int, code: str, title: str, message: str) -> Response:
+def _answer(status: int, code: str, title: str, message: str, error: OIDCError | None = None) -> Response:
+    """The page (JSON on the API); in debug mode with `error`'s cause and fix, which the log line has anyway."""
+    shown = error if error is not None and current_app.debug else None
     if is_api_request():
-        response = json_error(status, code, message)
+        response = json_error(status, code, message, **({"cause": shown.cause, "fix": shown.fix} if shown else {}))
     else:
-        page = render_template("cognito_signin/error.html", status=status, title=title, message=message)
+        page = render_template("cognito_signin/error.html", status=status, title=title, message=message,
+                               cause=shown.cause if shown else None, fix=shown.fix if shown else None)
         response = Response(page, status, mimetype="text/html")
     return headers.protect(response)
 
@@ -48,8 +55,9 @@ def _event_for(error: OIDCError) -> str:
 
 
 def _oidc_error(error: OIDCError) -> Response:
-    log_event(_event_for(error), logging.WARNING, reason=error.code, detail=error.detail, status=error.status)
-    return _answer(error.status, error.code, error.title, error.message)
+    log_event(_event_for(error), logging.WARNING, error.explanation, reason=error.code, detail=error.detail,
+              fix=error.fix, temporary=error.temporary, status=error.status)
+    return _answer(error.status, error.code, error.title, error.message, error)
 
 
 def _session_ended(error: SessionEnded) -> Response:

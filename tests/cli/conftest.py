@@ -1,4 +1,5 @@
-"""Fixtures of the CLI tests: a moto server standing in for Cognito's API, AWS settings that point at it, the CLI.
+"""Fixtures of the CLI tests: a moto server standing in for Cognito's API, AWS settings that point at it, the
+local emulator (the plugin's cognito_emulator), the CLI.
 
 No test here reaches AWS: every test starts without any AWS setting of the developer's
 (profile, keys, config files), and only the `aws` fixture gives boto3 an endpoint and
@@ -23,6 +24,7 @@ from click.testing import CliRunner, Result
 from flask.cli import FlaskGroup
 
 from app import create_app
+from flask_cognito_signin.pytest_plugin import cognito_emulator, cognito_pool  # noqa: F401 (see tests/extension)
 from tests.support.tools import require_module
 
 REGION = "eu-west-1"

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,11 @@ from tests.support.cognito import (
     DISCOVERY_URL,
     JWKS_URI,
     REDIRECT_URI,
+    FakeCognito,
+    Pool,
 )
+
+TOKEN_ENDPOINT = "https://test-app.auth.eu-west-1.amazoncognito.com/oauth2/token"
 
 PREFIX = "rp-test-app"
 HOSTED_UI = f"{PREFIX}.auth.eu-west-1.amazoncognito.com"
@@ -33,6 +39,11 @@ HOSTED_UI = f"{PREFIX}.auth.eu-west-1.amazoncognito.com"
 
 def failures(output: str) -> list[str]:
     return [line.removeprefix("FAIL  ") for line in output.splitlines() if line.startswith("FAIL")]
+
+
+def aws_failures(output: str) -> list[str]:
+    """The failures of the AWS part, which follows the URLs to register."""
+    return failures(output.split("info  sign-out URL to register:", 1)[1])
 
 
 @pytest.fixture
@@ -66,11 +77,15 @@ def test_a_correct_discovery_passes_and_says_the_app_client_was_not_compared(che
         "info  sign-out revokes refresh tokens at: https://test-app.auth.eu-west-1.amazoncognito.com/oauth2/revoke",
         "info  sign-out then sends the browser to: https://test-app.auth.eu-west-1.amazoncognito.com/logout"
         f"?client_id={CLIENT_ID}&logout_uri=https%3A%2F%2Frp.example.com%2F",
+        f"ok    client authentication works: the token endpoint accepted app client {CLIENT_ID} "
+        "(client_secret_post) and refused only the made-up code it was sent",
+        f"ok    callback URL {REDIRECT_URI} is registered for app client {CLIENT_ID}: the authorize endpoint "
+        "accepts the sign-in request",
         f"info  callback URL to register: {REDIRECT_URI}",
         f"info  sign-out URL to register: {APP_BASE_URL}/",
-        "note  app client settings not compared: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+        "SKIP  app client settings not compared: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY (or run `aws configure` / `aws sso login`)",
-        "All checks passed.",
+        "All checks passed (1 part(s) skipped).",
     ]
 
 
@@ -98,7 +113,8 @@ def replace_discovery(idp, **changes) -> None:
     ({"token_endpoint": None}, ["token endpoint missing from the discovery document"]),
     ({"authorization_endpoint": "http://login.example.com/oauth2/authorize"},
      ["discovery document refused: discovery document: authorization_endpoint is missing or not an https URL: "
-      "'http://login.example.com/oauth2/authorize'"]),
+      "'http://login.example.com/oauth2/authorize': the identity provider must publish https endpoints (plain http "
+      "only on this machine's loopback)"]),
 ])
 def test_each_discovery_problem_is_named(check, environ, idp, changes, expected):
     replace_discovery(idp, **changes)
@@ -142,7 +158,9 @@ def test_an_unreachable_discovery_is_named(check, environ, idp):
 
     assert result.exit_code == 1
     assert failures(result.output) == [
-        f"discovery document not loaded from {missing}: discovery: connection failed (ConnectionError)"]
+        "discovery document not loaded: discovery: the connection to https://cognito-idp.eu-west-1.amazonaws.com "
+        "failed (ConnectionError) (usually temporary: try again): the identity provider is unreachable: check this "
+        "host's network and OIDC_DISCOVERY_URL"]
 
 
 def test_a_discovery_error_status_is_named(check, environ, idp):
@@ -151,7 +169,9 @@ def test_a_discovery_error_status_is_named(check, environ, idp):
     result = check(environ)
 
     assert result.exit_code == 1
-    assert failures(result.output) == [f"discovery document not loaded from {DISCOVERY_URL}: discovery: HTTP 500"]
+    assert failures(result.output) == [
+        f"discovery document not loaded: discovery at {DISCOVERY_URL} answered HTTP 500 (usually temporary: try "
+        "again): the identity provider is failing; if it lasts, check its status page"]
 
 
 def test_missing_or_wrong_settings_are_findings(check, environ):
@@ -183,6 +203,7 @@ def registered(aws, idp, environ) -> dict[str, str]:
         "rp-pool", PREFIX, "sign-in-with-cognito", REDIRECT_URI, APP_BASE_URL + "/"))
     issuer = f"https://cognito-idp.eu-west-1.amazonaws.com/{provisioned.pool_id}"
     idp.document["issuer"] = issuer
+    idp.pool = replace(idp.pool, client_id=provisioned.client_id, client_secret=provisioned.client_secret)
     idp.mock.add_callback(responses.GET, f"{issuer}/.well-known/openid-configuration",
                           callback=lambda request: (200, {}, json.dumps(idp.document)))
     return {
@@ -204,7 +225,7 @@ def test_a_correct_setup_passes_every_check(check, registered):
 
     assert result.exit_code == 0, result.output
     pool_id = registered["OIDC_DISCOVERY_URL"].split("/")[3]
-    assert result.output.splitlines()[16:] == [
+    assert result.output.splitlines()[18:] == [
         f"ok    app client {registered['OIDC_CLIENT_ID']} (sign-in-with-cognito) found in user pool {pool_id} "
         "(rp-pool)",
         f"ok    callback URL {REDIRECT_URI} is registered",
@@ -250,7 +271,7 @@ def test_each_app_client_misconfiguration_is_named(check, registered, aws, chang
     result = check(registered)
 
     assert result.exit_code == 1
-    assert failures(result.output) == expected
+    assert aws_failures(result.output) == expected
 
 
 def test_a_client_without_secret_is_named(check, registered, aws):
@@ -261,15 +282,18 @@ def test_a_client_without_secret_is_named(check, registered, aws):
     result = check({**registered, "OIDC_CLIENT_ID": public["ClientId"]})
 
     assert result.exit_code == 1
-    assert failures(result.output) == ["the app client has no client secret, the app authenticates with "
+    assert aws_failures(result.output) == ["the app client has no client secret, the app authenticates with "
                                        "client_secret_post: create an app client with a generated secret"]
 
 
 def test_a_different_secret_is_named(check, registered):
+    """By the token endpoint (which refuses the client), and by the app client's settings at AWS."""
     result = check({**registered, "OIDC_CLIENT_SECRET": "not-the-secret-" + "x" * 30})
 
     assert result.exit_code == 1
-    assert failures(result.output) == ["the app client's secret is not OIDC_CLIENT_SECRET: copy it from the app "
+    assert failures(result.output)[0].startswith("client authentication failed: the token endpoint refused the "
+                                                 "authorization code grant: invalid_client")
+    assert aws_failures(result.output) == ["the app client's secret is not OIDC_CLIENT_SECRET: copy it from the app "
                                        "client"]
 
 
@@ -277,7 +301,7 @@ def test_a_cognito_domain_of_another_pool_is_named(check, registered):
     result = check({**registered, "COGNITO_DOMAIN": "other.auth.eu-west-1.amazoncognito.com"})
 
     assert result.exit_code == 1
-    assert failures(result.output) == [f"COGNITO_DOMAIN is other.auth.eu-west-1.amazoncognito.com, the user pool's "
+    assert aws_failures(result.output) == [f"COGNITO_DOMAIN is other.auth.eu-west-1.amazoncognito.com, the user pool's "
                                        f"domain is {HOSTED_UI}"]
 
 
@@ -288,15 +312,15 @@ def test_a_pool_without_domain_is_named(check, registered, aws):
 
     with_setting, without = check(registered), check(without_setting)
 
-    assert failures(with_setting.output) == [f"COGNITO_DOMAIN is {HOSTED_UI}, but the user pool has no domain"]
-    assert failures(without.output) == ["the user pool has no domain: the hosted UI (the sign-in page) needs one"]
+    assert aws_failures(with_setting.output) == [f"COGNITO_DOMAIN is {HOSTED_UI}, but the user pool has no domain"]
+    assert aws_failures(without.output) == ["the user pool has no domain: the hosted UI (the sign-in page) needs one"]
 
 
 def test_an_app_client_that_does_not_exist_is_named(check, registered):
     result = check({**registered, "OIDC_CLIENT_ID": "0000000000000000000000000a"})
 
     assert result.exit_code == 1
-    (failure,) = failures(result.output)
+    (failure,) = aws_failures(result.output)
     pool_id = registered["OIDC_DISCOVERY_URL"].split("/")[3]
     assert failure.startswith(f"app client 0000000000000000000000000a of user pool {pool_id} not read: AWS "
                               "DescribeUserPoolClient failed: ResourceNotFoundException")
@@ -334,4 +358,141 @@ def test_providers_that_are_not_pools_of_the_aws_endpoint_are_not_compared(aws, 
 
     findings = check_app_client(settings.provider, settings)
 
-    assert findings == [Finding("note", expected.format(endpoint=moto_endpoint))]
+    assert findings == [Finding("SKIP", expected.format(endpoint=moto_endpoint))]
+
+
+# The app client as the provider judges it, without AWS -----------------------------------------
+
+
+def test_a_wrong_client_secret_is_named_by_the_token_endpoint(check, environ, idp):
+    result = check({**environ, "OIDC_CLIENT_SECRET": "not-the-secret-" + "x" * 30})
+
+    assert result.exit_code == 1
+    assert failures(result.output) == [
+        "client authentication failed: the token endpoint refused the authorization code grant: invalid_client: the "
+        f"provider does not accept this app client's credentials: check OIDC_CLIENT_ID {CLIENT_ID}, "
+        "OIDC_CLIENT_SECRET (the secret of that app client) and OIDC_CLIENT_AUTH_METHOD (client_secret_post)"]
+
+
+def test_an_app_client_without_the_code_grant_is_named(check, environ, idp):
+    idp.mock.replace(responses.POST, TOKEN_ENDPOINT, status=400, json={"error": "unauthorized_client"})
+
+    result = check(environ)
+
+    assert result.exit_code == 1
+    assert f"ok    client authentication works for app client {CLIENT_ID} (client_secret_post)" in result.output
+    assert failures(result.output) == [
+        "the token endpoint refused the authorization code grant: unauthorized_client: app client "
+        f"{CLIENT_ID} may not use this grant: allow the authorization code grant (Cognito: the app client's OAuth "
+        "grant types) and refresh tokens"]
+
+
+def test_a_callback_url_the_pool_does_not_know_is_named(check, environ, idp):
+    idp.callback_urls = ["http://localhost:5000/oauth/v2/callback"]
+
+    result = check(environ)
+
+    assert result.exit_code == 1
+    assert failures(result.output) == [
+        f"callback URL {REDIRECT_URI} is not registered for app client {CLIENT_ID} (the authorize endpoint answers "
+        "redirect_mismatch, and the browser would stop on its error page): add it to the app client's callback URLs "
+        "(the emulator: the client's callback_urls in its pool file), or set APP_BASE_URL to the app's address there"]
+
+
+def test_an_app_client_the_pool_does_not_have_is_named(check, environ, idp):
+    result = check({**environ, "OIDC_CLIENT_ID": "0000000000000000000000000a"})
+
+    assert result.exit_code == 1
+    assert failures(result.output)[1] == ("the user pool has no app client 0000000000000000000000000a (the authorize "
+                                          "endpoint answers invalid_client): check OIDC_CLIENT_ID")
+
+
+def test_a_pool_id_that_does_not_exist_is_named_with_the_setting_to_fix(check, environ, idp):
+    missing = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Missing1/.well-known/openid-configuration"
+    idp.mock.add(responses.GET, missing, status=404)
+
+    result = check({**environ, "OIDC_DISCOVERY_URL": missing})
+
+    assert result.exit_code == 1
+    assert failures(result.output) == [f"discovery document not loaded: discovery document not found at {missing}: "
+                                       "check OIDC_DISCOVERY_URL (the region and user pool id in it)"]
+    assert "try again" not in result.output
+    assert ("note  client authentication and the callback URL not checked: the discovery document is not usable"
+            in result.output)
+
+
+def test_the_callback_url_is_asked_only_of_a_cognito_pool(check, environ, idp, signing_key):
+    other = Pool(issuer="https://op.example.com/tenant", domain="https://op.example.com/tenant")
+    FakeCognito(idp.mock, signing_key, other).install()
+
+    result = check({**environ, "OIDC_DISCOVERY_URL": other.discovery_url})
+
+    assert result.exit_code == 0, result.output
+    assert (f"SKIP  callback URL {REDIRECT_URI} not checked at the authorize endpoint: only a Cognito user pool says "
+            "redirect_mismatch the same documented way") in result.output
+
+
+def test_without_boto3_the_aws_part_is_skipped_and_the_check_passes(check, environ, idp, monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 raises ImportError
+
+    result = check(environ)
+
+    assert result.exit_code == 0, result.output
+    assert ("SKIP  app client settings not compared: boto3 is not installed: pip install "
+            "'flask-cognito-signin[aws]'") in result.output
+    assert result.output.endswith("All checks passed (1 part(s) skipped).\n")
+
+
+# Against the local emulator: everything but AWS is checked ------------------------------------
+
+
+@pytest.fixture
+def emulated(environ, cognito_emulator) -> dict[str, str]:
+    """An app set up for the emulator's pool, whose client registers http://localhost's callback."""
+    return {**environ, **cognito_emulator.app_config("http://localhost")}
+
+
+def test_a_correct_emulator_setup_passes_without_aws(check, emulated, cognito_emulator, monkeypatch):
+    monkeypatch.setitem(sys.modules, "boto3", None)
+
+    result = check(emulated)
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [line for line in lines if line.startswith("ok ")] == [
+        f"ok    discovery document loaded from {cognito_emulator.discovery_url}",
+        f"ok    issuer is {cognito_emulator.issuer}",
+        "ok    client authentication client_secret_post is supported",
+        "ok    ID tokens may be signed with RS256",
+        next(line for line in lines if line.startswith("ok    JWKS holds 2 RS256 signing key(s): ")),  # the emulator's
+        f"ok    client authentication works: the token endpoint accepted app client {cognito_emulator.client_id} "
+        "(client_secret_post) and refused only the made-up code it was sent",
+        "ok    callback URL http://localhost/oauth/v2/callback is registered for app client "
+        f"{cognito_emulator.client_id}: the authorize endpoint accepts the sign-in request",
+    ]
+    assert lines[-2:] == ["SKIP  app client settings not compared: boto3 is not installed: pip install "
+                          "'flask-cognito-signin[aws]'", "All checks passed (1 part(s) skipped)."]
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    pytest.param({"OIDC_CLIENT_SECRET": "not-the-secret-" + "x" * 30},
+                 "client authentication failed: the token endpoint refused the authorization code grant: "
+                 "invalid_client: the provider does not accept this app client's credentials", id="secret"),
+    pytest.param({"APP_BASE_URL": "http://localhost:5000"},
+                 "callback URL http://localhost:5000/oauth/v2/callback is not registered for app client", id="callback"),
+])
+def test_an_emulator_setup_that_cannot_sign_in_is_named(check, emulated, changes, expected):
+    result = check({**emulated, **changes})
+
+    assert result.exit_code == 1
+    assert [line for line in failures(result.output) if line.startswith(expected)], result.output
+
+
+def test_a_wrong_pool_id_at_the_emulator_is_named(check, emulated, cognito_emulator):
+    wrong = cognito_emulator.discovery_url.replace("us-east-1_TestPool1", "us-east-1_Missing1")
+
+    result = check({**emulated, "OIDC_DISCOVERY_URL": wrong})
+
+    assert result.exit_code == 1
+    assert failures(result.output) == [f"discovery document not loaded: discovery document not found at {wrong}: "
+                                       "check OIDC_DISCOVERY_URL (the region and user pool id in it)"]

@@ -143,7 +143,7 @@ def test_what_the_apps_discovery_import_gets_from_moto(aws, provision, env_file)
     cognito_issuer = f"https://cognito-idp.eu-west-1.amazonaws.com/{pool_id}"
 
     assert f"note: the emulator's discovery document names the issuer '{cognito_issuer}'" in result.output
-    with pytest.raises(ProviderConfigurationError, match=re.escape(f"discovery issuer '{cognito_issuer}' is not")):
+    with pytest.raises(ProviderConfigurationError, match=re.escape(f"names the issuer '{cognito_issuer}', not")):
         provider.metadata()
     document = provider.get_json(settings.provider.discovery_url, "discovery")
     assert document["issuer"] == cognito_issuer
@@ -179,7 +179,8 @@ def test_an_emulator_without_discovery_gets_cognitos_address_and_a_note(unused_e
 
     assert location == {"COGNITO_REGION": "eu-west-1", "COGNITO_USER_POOL_ID": "eu-west-1_AbC123"}
     assert notes == [f"the emulator at {unused_endpoint} does not serve {unused_endpoint}/eu-west-1_AbC123/"
-                     ".well-known/openid-configuration (discovery: connection failed (ConnectionError)): "
+                     f".well-known/openid-configuration (discovery: nothing listens at "
+                     f"{unused_endpoint.removeprefix('http://')} (connection refused)): "
                      "the .env names the pool at Cognito's address"]
 
 

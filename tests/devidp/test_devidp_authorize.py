@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -137,3 +139,52 @@ def test_error_page_echoes_only_plain_error_names(http, shown, error):
     body = http.get("/error?" + urlencode({"error": error})).get_data(as_text=True)
     assert (error in body) is shown
     assert "<b>call" not in body
+
+
+# The redirect_mismatch page: what was asked, what is registered, the fix ---------------------------
+
+
+def mismatch_page(hosted_ui, path: str, params: dict[str, str]):
+    """Follow the redirect to /error as a browser does: on the same origin, with the session cookie."""
+    response = hosted_ui.http.get(BASE_URL + path + "?" + urlencode(params))
+    assert response.status_code == 302 and hosted_ui.error_redirect(response) == {
+        "error": "redirect_mismatch", "client_id": hosted_ui.client.client_id}
+    return hosted_ui.http.get(response.location)
+
+
+@pytest.mark.parametrize("path", ["/oauth2/authorize", "/login"])
+def test_the_mismatch_page_names_the_redirect_uri_asked_for_and_those_registered(hosted_ui, path, caplog):
+    """Status and redirect as Cognito's (above); the page adds the emulator's words."""
+    asked = "http://127.0.0.1:5000/oauth/v2/callback"
+    page = mismatch_page(hosted_ui, path, hosted_ui.params(redirect_uri=asked))
+    text = html.unescape(page.get_data(as_text=True))
+    assert page.status_code == 400
+    assert f"asked to return to {asked} (redirect_uri)" in " ".join(re.sub(r"<[^>]+>", "", text).split())
+    for registered in hosted_ui.client.callback_urls:
+        assert f"<li><code>{registered}</code></li>" in text
+    assert "register it in the pool's <code>callback_urls</code> for this client" in " ".join(text.split())
+    assert any(asked in record.getMessage() and "registered: " in record.getMessage() for record in caplog.records)
+
+
+def test_the_mismatch_page_of_a_logout_names_the_sign_out_urls(hosted_ui):
+    asked = "http://localhost:5000/goodbye"
+    page = mismatch_page(hosted_ui, "/logout", {"client_id": hosted_ui.client.client_id, "logout_uri": asked})
+    text = " ".join(re.sub(r"<[^>]+>", "", html.unescape(page.get_data(as_text=True))).split())
+    assert f"asked to return to {asked} (logout_uri)" in text
+    assert f"registered sign-out URLs: {' '.join(hosted_ui.client.logout_urls)}" in text
+    assert "logout_urls for this client" in text
+
+
+def test_a_crafted_error_link_cannot_put_a_url_on_the_page(hosted_ui):
+    """The URL asked for comes from this browser's own redirect, never from the /error link."""
+    link = "/error?" + urlencode({"error": "redirect_mismatch", "client_id": hosted_ui.client.client_id,
+                                  "redirect_uri": "https://evil.example/now-call-555-0100"})
+    text = hosted_ui.http.get(link).get_data(as_text=True)
+    assert "evil.example" not in text and "asked to return to" not in text
+    assert hosted_ui.client.callback_urls[0] in text  # the registered ones are the pool's
+
+
+def test_the_mismatch_page_says_nothing_more_for_a_client_the_pool_lacks(hosted_ui):
+    link = "/error?" + urlencode({"error": "redirect_mismatch", "client_id": "unknownclient"})
+    text = hosted_ui.http.get(link).get_data(as_text=True)
+    assert "redirect_mismatch" in text and "Why" not in text

@@ -174,3 +174,48 @@ def test_warm_up_with_the_idp_down_leaves_fetching_to_first_use(environ, tmp_pat
         settings = Settings.from_mapping(environ, tmp_path)
         Provider(settings.provider, timeout=2, clock=clock).warm_up()
     assert "fetched on first use" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "overrides, fix",
+    [
+        pytest.param({"iss": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other"},
+                     "the provider signs as 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other', yet its "
+                     "discovery document names https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1: the "
+                     "provider is misconfigured (an emulator must name itself by the address it is reached at)",
+                     id="iss"),
+        pytest.param({"aud": "another-client"},
+                     f"the ID token names 'another-client', not OIDC_CLIENT_ID {CLIENT_ID}: the provider issued it to "
+                     "another app client", id="aud"),
+        pytest.param({"nonce": "another-nonce"},
+                     "the answer belongs to another sign-in than the one this browser started (replayed or crossed); "
+                     "start again: nothing to configure", id="nonce"),
+        pytest.param({"exp": lambda now: now - 300},
+                     "it was issued a moment ago yet expired 300 s ago: this host's clock runs ahead of the provider's "
+                     "by more than the 60 s tolerated; set it right (NTP)", id="clock-ahead"),
+        pytest.param({"iat": lambda now: now + 300},
+                     "it says it was issued 300 s from now: this host's clock runs behind the provider's by more than "
+                     "the 60 s tolerated; set it right (NTP)", id="clock-behind"),
+        pytest.param({"token_use": "access"},
+                     "the provider's tokens break the rules they must follow (OpenID Connect's, and Cognito's "
+                     "token_use): nothing in this app's settings fixes that", id="token-use"),
+    ],
+)
+def test_a_refused_id_token_names_the_fix(idp, provider, clock, overrides, fix):
+    now = int(clock())
+    token, access_token = id_token(idp, **{name: value(now) if callable(value) else value
+                                           for name, value in overrides.items()})
+    with pytest.raises(InvalidToken) as refused:
+        validate_id_token(provider, token, nonce=NONCE, access_token=access_token)
+    assert refused.value.fix == fix
+    assert not refused.value.temporary
+
+
+def test_a_bad_signature_names_the_keys_it_was_checked_with(idp, provider):
+    idp.signing_key = RSAKey.generate_key(2048, parameters={"kid": idp.key.kid}, private=True)
+    token, access_token = id_token(idp)
+    with pytest.raises(InvalidToken) as refused:
+        validate_id_token(provider, token, nonce=NONCE, access_token=access_token)
+    assert refused.value.fix == ("no key of https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_TestPool1/"
+                                 ".well-known/jwks.json verifies it: the token was altered, or the provider signs "
+                                 "with a key it does not publish")

@@ -1,4 +1,4 @@
-"""A Cognito user pool on `responses`: discovery, JWKS, token, userInfo and revoke endpoints.
+"""A Cognito user pool on `responses`: discovery, JWKS, authorize, token, userInfo and revoke endpoints.
 
 Payloads have Cognito's shape (issuer on cognito-idp, endpoints on the hosted-UI domain,
 `token_use`, `cognito:*` claims, userInfo's string booleans), tokens are signed with RSA
@@ -123,11 +123,14 @@ class FakeCognito:
         #: Lifetime of the access and ID tokens issued, and the clock they are issued by.
         self.token_lifetime = 3600
         self.clock = time.time
+        #: The app client's registered callback URLs: the authorize endpoint sends any other to /error.
+        self.callback_urls = [REDIRECT_URI]
 
     def install(self) -> FakeCognito:
         pool = self.pool
         self.mock.add_callback(responses.GET, pool.discovery_url, callback=lambda r: (200, {}, json.dumps(self.document)))
         self.mock.add_callback(responses.GET, pool.jwks_uri, callback=self._jwks)
+        self.mock.add_callback(responses.GET, f"{pool.domain}/oauth2/authorize", callback=self._authorize_endpoint)
         self.mock.add_callback(responses.POST, f"{pool.domain}/oauth2/token", callback=self._token)
         self.mock.add_callback(responses.GET, f"{pool.domain}/oauth2/userInfo", callback=self._userinfo)
         self.mock.add_callback(responses.POST, f"{pool.domain}/oauth2/revoke", callback=self._revoke)
@@ -153,6 +156,18 @@ class FakeCognito:
         self.grants[code] = Grant(user, params["redirect_uri"], params.get("nonce"), params.get("code_challenge"),
                                   params.get("scope", ""))
         return f"{params['redirect_uri']}?{urlencode({'code': code, 'state': params['state']})}"
+
+    def _authorize_endpoint(self, request):
+        """The request as a browser's: Cognito's /error page for an unknown client or redirect_uri, else /login
+        (Cognito developer guide, "The redirect and authorization endpoint")."""
+        params = dict(parse_qsl(urlsplit(request.url).query))
+        client_id = params.get("client_id", "")
+        if client_id != self.pool.client_id or params.get("redirect_uri") not in self.callback_urls:
+            error = "invalid_client" if client_id != self.pool.client_id else "redirect_mismatch"
+            location = f"{self.pool.domain}/error?{urlencode({'error': error, 'client_id': client_id})}"
+        else:
+            location = f"{self.pool.domain}/login?{urlsplit(request.url).query}"
+        return 302, {"Location": location}, ""
 
     # Back channel ------------------------------------------------------------------------
 

@@ -162,7 +162,7 @@ def _answer(status=200, body=None, content_type="application/json"):
         pytest.param(_answer(400, {"error": "invalid_grant"}), 400, "expired or was already used", id="invalid-grant"),
         pytest.param(_answer(400, {"error": "invalid_client"}), 502, "refused this app", id="invalid-client"),
         pytest.param(_answer(400, {"error": "unauthorized_client"}), 502, "refused this app", id="unauthorized-client"),
-        pytest.param(_answer(500, "oops", "text/plain"), 502, "cannot use", id="http-500"),
+        pytest.param(_answer(500, "oops", "text/plain"), 502, "try again in a moment", id="http-500"),
         pytest.param(_answer(200, "<html>", "text/html"), 502, "cannot use", id="not-json"),
         pytest.param(_answer(200, ["a"]), 502, "cannot use", id="json-array"),
         pytest.param(_answer(200, {"access_token": "x", "token_type": "Bearer", "expires_in": 3600}), 502,

@@ -102,9 +102,12 @@ def test_discovery_is_fetched_once_and_cached(auth, idp):
     [
         pytest.param(requests.ConnectionError("refused"), 502, "could not be reached", id="unreachable"),
         pytest.param(requests.ConnectTimeout("slow"), 504, "did not answer in time", id="timeout"),
-        pytest.param(responses.Response(responses.GET, DISCOVERY_URL, status=503), 502, "cannot use", id="http-503"),
-        pytest.param(responses.Response(responses.GET, DISCOVERY_URL, body="<html>"), 502, "cannot use", id="not-json"),
-        pytest.param(responses.Response(responses.GET, DISCOVERY_URL, json=[1]), 502, "cannot use", id="json-array"),
+        pytest.param(responses.Response(responses.GET, DISCOVERY_URL, status=503), 502, "try again in a moment",
+                     id="http-503"),
+        pytest.param(responses.Response(responses.GET, DISCOVERY_URL, body="<html>"), 502, "An administrator must",
+                     id="not-json"),
+        pytest.param(responses.Response(responses.GET, DISCOVERY_URL, json=[1]), 502, "An administrator must",
+                     id="json-array"),
     ],
 )
 def test_an_idp_that_is_down_or_broken_gets_a_clear_page_and_no_session(client, idp, failure, status, text, caplog):
