@@ -2,7 +2,8 @@
 
 A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
 under the API prefix (/api/ by default), by an `Authorization: Bearer <access token>` header validated locally against
-the provider's keys. The caller is a person (User) or, with a client_credentials token, a machine
+the provider's keys; behind a load balancer that signs people in (COGNITO_SIGNIN_MODE=alb), by the ALB's verified
+x-amzn-oidc-* headers instead of the session. The caller is a person (User) or, with a client_credentials token, a machine
 (Client): every guard is for people only unless the view says `clients=True`. Guards answer the
 way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
 an RFC 6750 `WWW-Authenticate` challenge.
@@ -22,6 +23,7 @@ from flask import abort, g, jsonify, redirect, request, session, url_for
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
+from flask_cognito_signin.alb import LoadBalancerIdentity
 from flask_cognito_signin.events import log_event
 from flask_cognito_signin.logins import Logins
 from flask_cognito_signin.oidc import InvalidToken, OIDCError
@@ -128,6 +130,10 @@ def identify_request() -> Response | None:
     header = this_request.headers.get("Authorization")
     if header is not None and this_request.path.startswith(state.settings.api_prefix):
         return _authenticate_bearer(header, state)
+    if state.load_balancer is not None:  # the ALB in front signs people in: its verified headers alone say who
+        identity = g.load_balancer = state.load_balancer.identify(this_request.headers)
+        g.current_user = identity.user if identity else ANONYMOUS
+        return None
     if this_request.endpoint in _NOT_IDENTIFIED:
         return None
     user_session = current_user_session()
@@ -314,10 +320,10 @@ def _insufficient_scope(needed: frozenset[str], missing: frozenset[str]) -> Resp
 
 
 def granted_scopes() -> frozenset[str]:
-    """The scopes of the access token behind this request: the bearer token's, else the session's."""
-    bearer = g.get("bearer")
-    if bearer:
-        return bearer.scopes
+    """The scopes of the access token behind this request: the bearer token's or the ALB's, else the session's."""
+    credential = _credential()
+    if credential:
+        return credential.scopes
     tokens = current_user_session().tokens
     return tokens.granted_scopes if tokens else frozenset()
 
@@ -329,5 +335,10 @@ def _provider_alias(alias: str | None) -> str:
 
 def _current_provider() -> str | None:
     """The alias of the provider that authenticated this request."""
-    bearer = g.get("bearer")
-    return bearer.provider if bearer else current_user_session().provider
+    credential = _credential()
+    return credential.provider if credential else current_user_session().provider
+
+
+def _credential() -> BearerIdentity | LoadBalancerIdentity | None:
+    """What authenticated this request when it is not the session: a bearer token, or the load balancer."""
+    return g.get("bearer") or g.get("load_balancer")

@@ -24,6 +24,7 @@ ENDPOINT_KINDS = {
     "JWKS": "jwks",
     "discovery": "discovery",
     "revocation endpoint": "revoke",
+    "ALB public key": "alb_key",
 }
 
 

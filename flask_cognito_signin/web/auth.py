@@ -22,7 +22,7 @@ from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import current_user_session
 
-from . import csrf, headers
+from . import csrf, headers, load_balancer
 from .return_to import safe_return_to
 
 bp = Blueprint(
@@ -46,6 +46,8 @@ def login(alias: str | None = None) -> Response | str:
         return redirect(canonical)
     providers = _providers()
     return_to = safe_return_to(request.args.get("next"))
+    if settings.load_balancer is not None:  # the ALB signs people in, never the app itself
+        return load_balancer.login(return_to)
     if alias is None and len(providers) > 1:
         return render_template("cognito_signin/choose.html", providers=providers.values(), next_path=return_to)
     provider = providers.get(alias) if alias else next(iter(providers.values()))
@@ -96,6 +98,8 @@ def logout() -> Response:
     Neither of the last two may keep the user signed in: they are best effort, logged, and
     without a provider to talk to the browser still leaves, for `/`.
     """
+    if signin_state().load_balancer is not None:
+        return load_balancer.sign_out(signin_state())
     ended = _end_this_session()
     if ended is None:
         return redirect("/")
@@ -106,6 +110,8 @@ def logout() -> Response:
 @bp.post("/logout/everywhere")
 def logout_everywhere() -> Response:
     """Signs this user out of every session in this app, on every device, then this browser as /logout does."""
+    if signin_state().load_balancer is not None:  # its sessions are the ALB's cookies, one per browser
+        abort(404, description="Behind a load balancer that signs people in, sign out ends this browser's session.")
     ended = _end_this_session()
     if ended is None:
         return redirect("/")

@@ -2,10 +2,11 @@
 
 The extension does not switch CSRFProtect on for the whole app (the host's forms are the
 host's affair); templates get `csrf_token()` for the sign-out form and for scripts. Under the
-API prefix a browser's session cookie is ambient authority, so an unsafe request (POST, PUT,
-PATCH, DELETE) it authenticates must carry the token too, in a header (X-CSRFToken,
-X-CSRF-Token) or the form field `csrf_token`. A bearer token is no ambient authority (a page
-of another site cannot set the Authorization header): such requests need none.
+API prefix a browser's session cookie is ambient authority, and so is the cookie of a load balancer
+that signs people in: an unsafe request (POST, PUT, PATCH, DELETE) either authenticates must carry
+the token too, in a header (X-CSRFToken, X-CSRF-Token) or the form field `csrf_token`. A bearer
+token is no ambient authority (a page of another site cannot set the Authorization header): such
+requests need none.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def protect_api_writes() -> None:
         return
     if not this_request.path.startswith(signin_state().settings.api_prefix):
         return
-    if not current_user_session().signed_in:  # no session, no authority to borrow
+    if g.get("load_balancer") is None and not current_user_session().signed_in:  # no authority to borrow
         return
     headers = current_app.config.get("WTF_CSRF_HEADERS", _HEADERS)
     token = next((this_request.headers[name] for name in headers if name in this_request.headers), None)
