@@ -113,7 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     if alb is not None:
         print(f"devidp: load balancer at {alb.public_url}, in front of {alb.target}; the app's settings:\n"
               f"  COGNITO_SIGNIN_MODE=alb APP_BASE_URL={alb.public_url} ALB_ARN={alb.arn}\n"
-              f"  ALB_PUBLIC_KEYS_URL={running.alb_public_keys_url} OIDC_CLIENT_ID={alb.client.client_id}",
+              f"  ALB_PUBLIC_KEYS_URL={running.alb_public_keys_url} OIDC_CLIENT_ID={alb.client.client_id}\n"
+              f"  OIDC_DISCOVERY_URL={running.discovery_url}",
               flush=True)
     stop.wait()
     running.stop()

@@ -2,10 +2,10 @@
 
 A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
 under the API prefix (/api/ by default), by an `Authorization: Bearer <access token>` header validated locally against
-the provider's keys; behind a load balancer that signs people in (COGNITO_SIGNIN_MODE=alb), by the ALB's verified
-x-amzn-oidc-* headers instead of the session. The caller is a person (User) or, with a client_credentials token, a machine
-(Client): every guard is for people only unless the view says `clients=True`. Guards answer the
-way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
+the provider's keys. Behind a load balancer that signs people in (COGNITO_SIGNIN_MODE=alb), the ALB's verified
+x-amzn-oidc-* headers take the session's place (flask_cognito_signin.alb). The caller is a person (User) or, with a
+client_credentials token, a machine (Client): every guard is for people only unless the view says `clients=True`.
+Guards answer the way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
 an RFC 6750 `WWW-Authenticate` challenge.
 """
 
@@ -117,10 +117,12 @@ _NOT_IDENTIFIED = frozenset({"static", "cognito_signin.static", "cognito_signin.
 
 
 def identify_request() -> Response | None:
-    """Before every request: under /api/, a Bearer token if one is sent; otherwise the session, kept fresh.
+    """Before every request: under /api/, a Bearer token if one is sent; otherwise the session, kept fresh,
+    or in ALB mode the load balancer's headers (nobody without them, never the session).
 
     Returns a challenge response when a bearer token is bad. Raises SessionEnded or
-    RefreshUnavailable when the session's tokens cannot be kept valid.
+    RefreshUnavailable when the session's tokens cannot be kept valid, ALBClaimsRefused for
+    x-amzn-oidc-* headers no load balancer of this app sent.
     """
     this_request = request._get_current_object()  # one context lookup instead of one per attribute
     state = signin_state()

@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 CALLBACK_PATH = "/oauth/v2/callback"
+#: Where Cognito sends the browser back to a load balancer that signs people in
+#: (ELB guide, "Prepare to use Amazon Cognito").
+ALB_CALLBACK_PATH = "/oauth2/idpresponse"
 CLIENT_AUTH_METHODS = ("client_secret_post", "client_secret_basic")
 LOGOUT_STYLES = ("cognito", "oidc")
 #: When the sign-in asks the userinfo endpoint: `auto` skips it for a Cognito pool, whose ID token
@@ -148,7 +151,9 @@ class Settings:
 
     @property
     def redirect_uri(self) -> str:
-        """The exact callback URL registered with the app client."""
+        """The exact callback URL registered with the app client: the app's, or that of the ALB signing people in."""
+        if self.load_balancer is not None:
+            return self.app_base_url + ALB_CALLBACK_PATH
         return self.app_base_url + self.url_prefix + CALLBACK_PATH
 
     @property
@@ -373,7 +378,7 @@ class _Reader:
         return value
 
     def client_secret(self) -> str:
-        """Required, except behind a load balancer that signs people in: the ALB holds the secret, the app never uses it."""
+        """Required, except behind an ALB that signs people in: the ALB holds the secret, the app never uses it."""
         if self.get("COGNITO_SIGNIN_MODE") == "alb":
             return self.get("OIDC_CLIENT_SECRET")
         return self.required("OIDC_CLIENT_SECRET", "the app client's generated client secret from the Cognito console")

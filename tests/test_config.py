@@ -298,6 +298,7 @@ def test_alb_mode_reads_the_arn_and_derives_the_keys_url_from_its_region(environ
     assert s.load_balancer.public_keys_url == "https://public-keys.auth.elb.eu-west-1.amazonaws.com"
     assert s.load_balancer.session_cookie == "AWSELBAuthSessionCookie"
     assert s.provider.client_secret == "", "the ALB holds the app client's secret; the app never uses it"
+    assert s.redirect_uri == "https://rp.example.com/oauth2/idpresponse", "the callback URL to register is the ALB's"
 
 
 def test_govcloud_albs_publish_their_keys_elsewhere(environ, tmp_path):

@@ -114,7 +114,8 @@ class LoadBalancerKeys:
         try:
             key = ECKey.import_key(body, {"kid": kid})
         except (JoseError, ValueError, TypeError) as error:
-            raise ProviderBadResponse(f"ALB public key: not an EC public key in PEM ({type(error).__name__})") from error
+            why = type(error).__name__
+            raise ProviderBadResponse(f"ALB public key: not an EC public key in PEM ({why})") from error
         if key.is_private or key.curve_name != _CURVE:
             raise ProviderBadResponse(f"ALB public key: not a {_CURVE} public key")
         return {"keys": [key.as_dict(private=False)]}

@@ -1,4 +1,4 @@
-"""The ALB's public keys are fetched as the JWKS is: once per key id, one at a time, bounded, and never at a forger's cue.
+"""The ALB's public keys are fetched as the JWKS is: once per key id, one at a time, bounded, never at a forger's cue.
 
 Key ids come from a header that anyone reaching the app can send, so the tests count what
 forged ones cost the key endpoint.

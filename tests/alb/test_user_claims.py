@@ -134,7 +134,8 @@ def test_malformed_tokens_are_refused_without_a_key_fetch(alb_key, keys, clock, 
     assert key_endpoint.fetches() == 0
 
 
-@pytest.mark.parametrize("kid", ["../../admin", "kid?x=1", "a/b", "", 7], ids=["dots", "query", "slash", "empty", "int"])
+@pytest.mark.parametrize("kid", ["../../admin", "kid?x=1", "a/b", "", 7],
+                         ids=["dots", "query", "slash", "empty", "int"])
 def test_a_key_id_that_is_no_key_id_is_refused_without_a_fetch(alb_key, keys, clock, key_endpoint, kid):
     header, payload = user_claims(ALICE, clock())
     refusal(alb_key.sign({**header, "kid": kid}, payload), keys, clock)
