@@ -104,16 +104,19 @@ def client_for(clients: Iterable[AppClient], public_url: str, client_id: str | N
 
 
 class LoadBalancer:
-    """A WSGI app: the ALB's listener, in front of the app at `target` (an origin such as http://127.0.0.1:5000)."""
+    """A WSGI app: the ALB's listener, in front of the app at `target` (an origin such as http://127.0.0.1:5000).
+
+    `clock` dates its sessions and x-amzn-oidc-data; tests move it to expire an access token.
+    """
 
     def __init__(self, emulator: Emulator, *, target: str, public_url: str, client: AppClient, arn: str,
-                 key: LoadBalancerKey | None = None, clock: Callable[[], float] = time.time):
+                 clock: Callable[[], float] = time.time):
         self.emulator = emulator
         self.target = target.rstrip("/")
         self.public_url = public_url.rstrip("/")
         self.client = client
         self.arn = arn
-        self.key = key or LoadBalancerKey()
+        self.key = LoadBalancerKey()
         self.clock = clock
         self._https = self.public_url.startswith("https://")
         self._sessions: dict[str, _Session] = {}

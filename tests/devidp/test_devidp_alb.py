@@ -31,6 +31,7 @@ from devidp.server import LoadBalancerOptions
 from flask_cognito_signin.alb.public_keys import LoadBalancerKeys
 from flask_cognito_signin.alb.user_claims import verify_user_claims
 from scripts.processes import free_port
+from tests.support.clock import Clock
 
 DEMO, DEMO_PASSWORD = "demo", "DemoPass1!"
 OTHER_ARN = "arn:aws:elasticloadbalancing:us-east-1:999999999999:loadbalancer/app/other-alb/0000000000000bad"
@@ -168,6 +169,21 @@ def test_the_key_endpoint_serves_the_albs_key_as_pem_and_nothing_else(echo_behin
     assert served.status_code == 200 and served.content.startswith(b"-----BEGIN PUBLIC KEY-----")
     unknown = "00000000-0000-0000-0000-000000000000"
     assert requests.get(f"{echo_behind_alb.alb_public_keys_url}/{unknown}").status_code == 403
+
+
+def test_an_expired_access_token_is_refreshed_and_a_refused_refresh_signs_in_again(echo_behind_alb):
+    alb = echo_behind_alb.load_balancer
+    browser = signed_in_browser(echo_behind_alb)
+    first = browser.get(alb.public_url + "/").json()["headers"]["X-Amzn-Oidc-Accesstoken"]
+    clock = Clock()
+    alb.clock = clock
+    clock.advance(alb.client.access_token_validity_seconds)
+    refreshed = browser.get(alb.public_url + "/").json()["headers"]["X-Amzn-Oidc-Accesstoken"]
+    assert refreshed != first, "the ALB used its refresh token"
+    echo_behind_alb.apps.emulator.directory.global_sign_out(DEMO)  # the refresh token stops working
+    clock.advance(alb.client.access_token_validity_seconds)
+    answer = browser.get(alb.public_url + "/", allow_redirects=False)
+    assert answer.status_code == 302 and "/oauth2/authorize?" in answer.headers["Location"]
 
 
 # The app behind it ----------------------------------------------------------------------------------
