@@ -32,6 +32,8 @@ SETTINGS = (
     "API_CLIENT_IDS", "API_REQUIRED_SCOPES", "API_AUDIENCE",
     # Proxies in front
     "TRUSTED_PROXY_COUNT", "TRUST_FORWARDED_HOST",
+    # Signed in by the load balancer (docs/alb.md)
+    "COGNITO_SIGNIN_MODE", "ALB_ARN", "ALB_PUBLIC_KEYS_URL", "ALB_SESSION_COOKIE",
     # Metrics
     "METRICS_TOKEN",
 )

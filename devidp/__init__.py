@@ -23,6 +23,10 @@ and the pool's domain::
     POST /oauth2/revoke           RFC 7009; revokes the refresh token and its access tokens
     GET  /logout                  Cognito's client_id + logout_uri shape
 
+With ``--alb-target URL`` it also plays an Application Load Balancer whose listener
+rule signs people in (authenticate-cognito) in front of the app at URL (alb.py), and
+serves the ALB's public keys on the issuer origin at ``/elb-public-keys/{kid}``.
+
 The issuer is ``{issuer_base_url}/{poolId}``; both origins are configured
 (by default ``http://{host}:{port}`` and ``http://{host}:{domain_port}``),
 never taken from the request.
@@ -49,7 +53,7 @@ from .app import (
     create_apps,
 )
 from .config import AppClient, ConfigError, PoolConfig, User, load_config, parse_config
-from .server import RunningServer, start_server
+from .server import LoadBalancerOptions, RunningServer, start_server
 
 __all__ = [
     "DEFAULT_DOMAIN_PORT",
@@ -59,6 +63,7 @@ __all__ = [
     "AppClient",
     "ConfigError",
     "EmulatorApps",
+    "LoadBalancerOptions",
     "PoolConfig",
     "RunningServer",
     "User",

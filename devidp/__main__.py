@@ -16,7 +16,10 @@ from .admin_cli import main as admin_main
 from .app import DEFAULT_DOMAIN_PORT, DEFAULT_HOST, DEFAULT_PORT
 from .config import CONFIG_ENV_VAR, ConfigError, load_config
 from .keys import KeyFileError
-from .server import start_server
+from .server import LoadBalancerOptions, start_server
+
+#: The emulated load balancer's port, as registered in pool.toml's client for it.
+DEFAULT_ALB_PORT = 9280
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -53,6 +56,22 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--instance-path", help="folder for signing keys (default: Flask's instance folder)"
     )
+    parser.add_argument(
+        "--alb-target",
+        metavar="URL",
+        help="also play an Application Load Balancer that signs people in, in front of the app at URL "
+        "(e.g. http://127.0.0.1:5000); docs/alb.md",
+    )
+    parser.add_argument(
+        "--alb-port",
+        type=int,
+        default=DEFAULT_ALB_PORT,
+        help="port of the load balancer, reached as http://localhost:PORT (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--alb-client-id",
+        help="the load balancer's app client (default: the one whose callback URLs hold its /oauth2/idpresponse)",
+    )
     return parser.parse_args(argv)
 
 
@@ -78,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             domain_url=args.domain_url,
             instance_path=args.instance_path,
             log_requests=True,
+            load_balancer=LoadBalancerOptions(args.alb_target, args.alb_port, args.alb_client_id)
+            if args.alb_target
+            else None,
         )
     except ConfigError as error:
         print(f"devidp: error: {error}", file=sys.stderr)
@@ -87,6 +109,13 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"devidp: discovery at {running.discovery_url}", flush=True)
     print(f"devidp: hosted UI and OAuth endpoints at {running.domain_url}", flush=True)
+    alb = running.load_balancer
+    if alb is not None:
+        print(f"devidp: load balancer at {alb.public_url}, in front of {alb.target}; the app's settings:\n"
+              f"  COGNITO_SIGNIN_MODE=alb APP_BASE_URL={alb.public_url} ALB_ARN={alb.arn}\n"
+              f"  ALB_PUBLIC_KEYS_URL={running.alb_public_keys_url} OIDC_CLIENT_ID={alb.client.client_id}\n"
+              f"  OIDC_DISCOVERY_URL={running.discovery_url}",
+              flush=True)
     stop.wait()
     running.stop()
     print("devidp: stopped", flush=True)

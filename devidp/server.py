@@ -17,6 +17,8 @@ from types import TracebackType
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from . import alb_keys
+from .alb import LoadBalancer, client_for, default_arn
 from .app import DEFAULT_HOST, EmulatorApps, create_apps
 from .config import PoolConfig, load_config
 
@@ -34,11 +36,25 @@ class _Served:
     thread: threading.Thread
 
 
+@dataclass(frozen=True)
+class LoadBalancerOptions:
+    """The emulated Application Load Balancer (devidp/alb.py) in front of the app at `target`."""
+
+    #: The target group: the app's origin, such as http://127.0.0.1:5000.
+    target: str
+    #: The ALB listener's port (0: a free one); it is reached as http://localhost:<port>.
+    port: int = 0
+    #: The listener rule's app client; default: the one whose callback URLs hold the ALB's /oauth2/idpresponse.
+    client_id: str | None = None
+
+
 @dataclass
 class RunningServer:
     apps: EmulatorApps
     _served: tuple[_Served, ...] = field(repr=False)
     _stopped: bool = field(default=False, repr=False)
+    #: The emulated load balancer, when one was asked for.
+    load_balancer: LoadBalancer | None = None
 
     @property
     def issuer_base_url(self) -> str:
@@ -66,6 +82,11 @@ class RunningServer:
     @property
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
+
+    @property
+    def alb_public_keys_url(self) -> str:
+        """ALB_PUBLIC_KEYS_URL for an app behind the emulated load balancer."""
+        return self.issuer_base_url + alb_keys.PUBLIC_KEYS_PATH
 
     def stop(self) -> None:
         """Stop serving and release both ports; safe to call twice."""
@@ -102,7 +123,7 @@ def _listen(host: str, port: int) -> socket.socket:
     return socket.create_server((host, port), family=family)
 
 
-def _serve(app: Flask, host: str, listener: socket.socket, log_requests: bool, name: str) -> _Served:
+def _serve(app: Flask | LoadBalancer, host: str, listener: socket.socket, log_requests: bool, name: str) -> _Served:
     server = make_server(
         host,
         listener.getsockname()[1],
@@ -128,18 +149,23 @@ def start_server(
     domain_url: str | None = None,
     instance_path: str | os.PathLike[str] | None = None,
     log_requests: bool = False,
+    load_balancer: LoadBalancerOptions | None = None,
 ) -> RunningServer:
-    """Serve a new emulator: the issuer on ``port``, the pool domain on ``domain_port``.
+    """Serve a new emulator: the issuer on ``port``, the pool domain on ``domain_port``, and with
+    ``load_balancer`` an ALB in front of an app, on its own port (its keys on the issuer origin).
 
     Port 0 picks a free port. Each public origin defaults to the config's,
-    else ``http://{host}:{actual port}``. Raises OSError if a port is taken.
+    else ``http://{host}:{actual port}``. Raises OSError if a port is taken,
+    ConfigError if no app client is registered for the load balancer.
     """
     pool = config or load_config()
     listeners: list[socket.socket] = []
     try:
         listeners.append(_listen(host, port))
         listeners.append(_listen(host, domain_port))
-        issuer_port, bound_domain_port = (s.getsockname()[1] for s in listeners)
+        if load_balancer is not None:
+            listeners.append(_listen(host, load_balancer.port))
+        issuer_port, bound_domain_port = (s.getsockname()[1] for s in listeners[:2])
         apps = create_apps(
             pool,
             issuer_base_url=issuer_base_url
@@ -148,14 +174,28 @@ def start_server(
             domain_url=domain_url or pool.domain_url or f"http://{_url_host(host)}:{bound_domain_port}",
             instance_path=instance_path,
         )
-        issuer = _serve(apps.issuer, host, listeners[0], log_requests, "devidp-issuer")
+        alb = _load_balancer(apps, pool, load_balancer, listeners[2]) if load_balancer else None
+        served: list[_Served] = []
         try:
-            domain = _serve(apps.domain, host, listeners[1], log_requests, "devidp-domain")
+            for app, listener, name in zip((apps.issuer, apps.domain, alb), listeners,
+                                           ("devidp-issuer", "devidp-domain", "devidp-alb")):
+                served.append(_serve(app, host, listener, log_requests, name))
         except BaseException:
-            issuer.server.shutdown()
-            issuer.server.server_close()
+            for running in served:
+                running.server.shutdown()
+                running.server.server_close()
             raise
     finally:
         for listener in listeners:
             listener.close()  # each server holds its own duplicate of its socket
-    return RunningServer(apps=apps, _served=(issuer, domain))
+    return RunningServer(apps=apps, _served=tuple(served), load_balancer=alb)
+
+
+def _load_balancer(apps: EmulatorApps, pool: PoolConfig, options: LoadBalancerOptions,
+                   listener: socket.socket) -> LoadBalancer:
+    """The ALB at http://localhost:<its port> (Cognito takes plain http callback URLs only for localhost)."""
+    public_url = f"http://localhost:{listener.getsockname()[1]}"
+    alb = LoadBalancer(apps.emulator, target=options.target, public_url=public_url,
+                       client=client_for(pool.clients, public_url, options.client_id), arn=default_arn(pool.region))
+    alb_keys.publish(apps.issuer, alb.key)
+    return alb

@@ -3,9 +3,10 @@ fresh_login_required.
 
 A request is authenticated by its session cookie (whose tokens are refreshed when due) or,
 under the API prefix (/api/ by default), by an `Authorization: Bearer <access token>` header validated locally against
-the provider's keys. The caller is a person (User) or, with a client_credentials token, a machine
-(Client): every guard is for people only unless the view says `clients=True`. Guards answer the
-way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
+the provider's keys. Behind a load balancer that signs people in (COGNITO_SIGNIN_MODE=alb), the ALB's verified
+x-amzn-oidc-* headers take the session's place (flask_cognito_signin.alb). The caller is a person (User) or, with a
+client_credentials token, a machine (Client): every guard is for people only unless the view says `clients=True`.
+Guards answer the way the caller can use: pages redirect to sign-in and back, API views answer 401/403 JSON with
 an RFC 6750 `WWW-Authenticate` challenge (RFC 9470's, when a sign-in is not recent enough).
 """
 
@@ -23,6 +24,7 @@ from flask import abort, g, jsonify, redirect, request, session, url_for
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
+from flask_cognito_signin.alb import LoadBalancerIdentity
 from flask_cognito_signin.events import log_event
 from flask_cognito_signin.logins import Logins
 from flask_cognito_signin.oidc import InvalidToken, OIDCError
@@ -120,10 +122,12 @@ _NOT_IDENTIFIED = frozenset({"static", "cognito_signin.static", "cognito_signin.
 
 
 def identify_request() -> Response | None:
-    """Before every request: under /api/, a Bearer token if one is sent; otherwise the session, kept fresh.
+    """Before every request: under /api/, a Bearer token if one is sent; otherwise the session, kept fresh,
+    or in ALB mode the load balancer's headers (nobody without them, never the session).
 
     Returns a challenge response when a bearer token is bad. Raises SessionEnded or
-    RefreshUnavailable when the session's tokens cannot be kept valid.
+    RefreshUnavailable when the session's tokens cannot be kept valid, ALBClaimsRefused for
+    x-amzn-oidc-* headers no load balancer of this app sent.
     """
     this_request = request._get_current_object()  # one context lookup instead of one per attribute
     state = signin_state()
@@ -133,6 +137,10 @@ def identify_request() -> Response | None:
     header = this_request.headers.get("Authorization")
     if header is not None and this_request.path.startswith(state.settings.api_prefix):
         return _authenticate_bearer(header, state)
+    if state.load_balancer is not None:  # the ALB in front signs people in: its verified headers alone say who
+        identity = g.load_balancer = state.load_balancer.identify(this_request.headers)
+        g.current_user = identity.user if identity else ANONYMOUS
+        return None
     if this_request.endpoint in _NOT_IDENTIFIED:
         return None
     user_session = current_user_session()
@@ -390,10 +398,10 @@ def _insufficient_scope(needed: frozenset[str], missing: frozenset[str]) -> Resp
 
 
 def granted_scopes() -> frozenset[str]:
-    """The scopes of the access token behind this request: the bearer token's, else the session's."""
-    bearer = g.get("bearer")
-    if bearer:
-        return bearer.scopes
+    """The scopes of the access token behind this request: the bearer token's or the ALB's, else the session's."""
+    credential = _credential()
+    if credential:
+        return credential.scopes
     tokens = current_user_session().tokens
     return tokens.granted_scopes if tokens else frozenset()
 
@@ -405,5 +413,10 @@ def _provider_alias(alias: str | None) -> str:
 
 def _current_provider() -> str | None:
     """The alias of the provider that authenticated this request."""
-    bearer = g.get("bearer")
-    return bearer.provider if bearer else current_user_session().provider
+    credential = _credential()
+    return credential.provider if credential else current_user_session().provider
+
+
+def _credential() -> BearerIdentity | LoadBalancerIdentity | None:
+    """What authenticated this request when it is not the session: a bearer token, or the load balancer."""
+    return g.get("bearer") or g.get("load_balancer")

@@ -18,6 +18,7 @@ import click
 from flask import Flask
 
 from . import cli
+from .alb import LoadBalancerSignIn
 from .auth_records import AuthRecords
 from .authz import current_user, identify_request
 from .oidc import Provider
@@ -75,12 +76,15 @@ class CognitoSignIn:
             store, settings.secret_key, settings.session_idle_timeout,
             cookie_name="__Host-cognito_session" if https else "cognito_session", secure=https,
         )
+        providers = {provider.alias: Provider(provider, settings.http_timeout) for provider in settings.providers}
         app.extensions[EXTENSION_KEY] = SignInState(
             settings=settings,
-            providers={provider.alias: Provider(provider, settings.http_timeout) for provider in settings.providers},
+            providers=providers,
             store=store,
             auth_records=AuthRecords(store),
             pending_sign_ins=PendingSignIns(settings.secret_key, secure=https),
+            load_balancer=LoadBalancerSignIn(settings.load_balancer, next(iter(providers.values())),
+                                             settings.http_timeout) if settings.load_balancer else None,
         )
         if settings.metrics_token:
             _enable_metrics(app)

@@ -21,12 +21,20 @@ from urllib.parse import urlsplit
 
 DISCOVERY_SUFFIX = "/.well-known/openid-configuration"
 CALLBACK_PATH = "/oauth/v2/callback"
+#: Where Cognito sends the browser back to a load balancer that signs people in
+#: (ELB guide, "Prepare to use Amazon Cognito").
+ALB_CALLBACK_PATH = "/oauth2/idpresponse"
 CLIENT_AUTH_METHODS = ("client_secret_post", "client_secret_basic")
 LOGOUT_STYLES = ("cognito", "oidc")
 #: When the sign-in asks the userinfo endpoint: `auto` skips it for a Cognito pool, whose ID token
 #: already carries every attribute the app client may read; `always`; `never`.
 USERINFO_POLICIES = ("auto", "always", "never")
 SESSION_STORE_SCHEMES = ("sqlite", "redis", "rediss")
+#: Who signs people in: the app itself (`oidc`, the authorization code flow), or the Application Load
+#: Balancer in front of it (`alb`, a listener rule's authenticate-cognito action), see docs/alb.md.
+SIGN_IN_MODES = ("oidc", "alb")
+#: The ALB's default SessionCookieName; it shards the cookie as <name>-0, <name>-1, …
+ALB_SESSION_COOKIE = "AWSELBAuthSessionCookie"
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _USER_POOL_ID = re.compile(r"^([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+$")
@@ -37,6 +45,14 @@ _MIN_SECRET_KEY_LENGTH = 32
 #: RFC 6750's b64token: what a bearer token may be made of.
 _METRICS_TOKEN = re.compile(r"^[A-Za-z0-9\-._~+/]+=*$")
 _GENERATE_KEY_HINT = "python3 -c 'import secrets; print(secrets.token_hex(32))'"
+#: An Application Load Balancer's ARN (Elastic Load Balancing API reference, "LoadBalancerArn").
+_ALB_ARN = re.compile(
+    r"^arn:(aws|aws-cn|aws-us-gov):elasticloadbalancing:([a-z]{2}(?:-[a-z]+)+-\d+):\d{12}:"
+    r"loadbalancer/app/[A-Za-z0-9-]{1,32}/[0-9a-f]{16}$"
+)
+#: Where GovCloud publishes ALB keys instead of public-keys.auth.elb.<region> (ELB guide, "User claims encoding").
+_GOVCLOUD_ALB_KEYS = "https://s3-{region}.amazonaws.com/aws-elb-public-keys-prod-{region}"
+_COOKIE_NAME = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 
 class ConfigError(RuntimeError):
@@ -101,6 +117,19 @@ class ProviderSettings:
 
 
 @dataclass(frozen=True)
+class LoadBalancerSettings:
+    """The Application Load Balancer that signs people in (COGNITO_SIGNIN_MODE=alb)."""
+
+    #: The ARN every x-amzn-oidc-data must name as its `signer`: any ALB of any AWS account signs with
+    #: the region's keys, so the signature alone does not say it was this one.
+    arn: str
+    #: Where the ALB's public key for a `kid` is: {public_keys_url}/{kid}.
+    public_keys_url: str
+    #: The listener rule's SessionCookieName, whose shards sign-out expires.
+    session_cookie: str
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the sign-in reads from app.config. Secrets are hidden from repr()."""
 
@@ -134,10 +163,14 @@ class Settings:
     url_prefix: str
     #: Paths that are the API: guards answer JSON there, and Bearer tokens are accepted.
     api_prefix: str
+    #: The load balancer that signs people in, or None: the app signs them in itself (OIDC).
+    load_balancer: LoadBalancerSettings | None = None
 
     @property
     def redirect_uri(self) -> str:
-        """The exact callback URL registered with the app client."""
+        """The exact callback URL registered with the app client: the app's, or that of the ALB signing people in."""
+        if self.load_balancer is not None:
+            return self.app_base_url + ALB_CALLBACK_PATH
         return self.app_base_url + self.url_prefix + CALLBACK_PATH
 
     @property
@@ -166,6 +199,7 @@ class Settings:
         """
         reader = _Reader(config, source=source)
         providers = _read_providers(ChainMap(config, os.environ), reader)
+        load_balancer = _read_load_balancer(reader)
         settings = cls(
             secret_key=reader.secret_key(),
             providers=providers,
@@ -182,6 +216,7 @@ class Settings:
             metrics_token=reader.metrics_token(),
             url_prefix=reader.path_prefix("url_prefix", url_prefix),
             api_prefix=reader.path_prefix("api_prefix", api_prefix, api=True),
+            load_balancer=load_balancer,
         )
         if reader.problems:
             raise ConfigError(reader.problems)
@@ -294,9 +329,7 @@ def _read_provider(reader: _Reader, alias: str, label: str,
         label=label,
         discovery_url=discovery_url,
         client_id=client_id,
-        client_secret=reader.required(
-            "OIDC_CLIENT_SECRET", "the app client's generated client secret from the Cognito console"
-        ),
+        client_secret=reader.client_secret(),
         client_auth_method=reader.choice("OIDC_CLIENT_AUTH_METHOD", CLIENT_AUTH_METHODS),
         scopes=reader.scopes(),
         cognito_domain=reader.cognito_domain(),
@@ -307,6 +340,33 @@ def _read_provider(reader: _Reader, alias: str, label: str,
         email_domains=email_domains,
         where=reader.where,
     )
+
+
+_ALB_ONLY = ("ALB_ARN", "ALB_PUBLIC_KEYS_URL", "ALB_SESSION_COOKIE")
+
+
+def _read_load_balancer(reader: _Reader) -> LoadBalancerSettings | None:
+    """COGNITO_SIGNIN_MODE=alb: the ALB's ARN, its keys' URL (derived from the ARN's region) and its cookie."""
+    if reader.choice("COGNITO_SIGNIN_MODE", SIGN_IN_MODES) != "alb":
+        for name in _ALB_ONLY:
+            if reader.get(name):
+                reader.problem(f"{name} is read only with COGNITO_SIGNIN_MODE=alb: set that too, or remove {name}.")
+        return None
+    if reader.get("OIDC_PROVIDERS_FILE"):
+        reader.problem("OIDC_PROVIDERS_FILE cannot be used with COGNITO_SIGNIN_MODE=alb: the load balancer signs "
+                       "people in with the one user pool and app client of its listener rule (the OIDC_* settings).")
+    arn = reader.required("ALB_ARN", "the load balancer's ARN, arn:aws:elasticloadbalancing:<region>:<account>:"
+                                     "loadbalancer/app/<name>/<id> (EC2 console > Load balancers > Details)")
+    match = _ALB_ARN.match(arn) if arn else None
+    if arn and not match:
+        reader.problem(f"ALB_ARN={arn!r} is not an Application Load Balancer ARN such as arn:aws:elasticloadbalancing:"
+                       "eu-west-1:123456789012:loadbalancer/app/my-alb/50dc6c495c0c9188.")
+    cookie = reader.get("ALB_SESSION_COOKIE") or ALB_SESSION_COOKIE
+    if not _COOKIE_NAME.match(cookie):
+        reader.problem(f"ALB_SESSION_COOKIE={cookie!r} must be the listener rule's SessionCookieName "
+                       "(letters, digits, . _ -).")
+    keys_url = reader.alb_public_keys_url(match.group(1), match.group(2)) if match else ""
+    return LoadBalancerSettings(arn=arn, public_keys_url=keys_url, session_cookie=cookie)
 
 
 class _Reader:
@@ -356,6 +416,29 @@ class _Reader:
         value = self.get(name) or allowed[0]
         if value not in allowed:
             return self.problem(f"{self.name(name)}={value!r} is not supported: use one of {', '.join(allowed)}.")
+        return value
+
+    def client_secret(self) -> str:
+        """Required, except behind an ALB that signs people in: the ALB holds the secret, the app never uses it."""
+        if self.get("COGNITO_SIGNIN_MODE") == "alb":
+            return self.get("OIDC_CLIENT_SECRET")
+        return self.required("OIDC_CLIENT_SECRET", "the app client's generated client secret from the Cognito console")
+
+    def alb_public_keys_url(self, partition: str, region: str) -> str:
+        """ALB_PUBLIC_KEYS_URL, by default the ELB guide's endpoint of the ARN's region; https, or http on loopback."""
+        value = self.get("ALB_PUBLIC_KEYS_URL").rstrip("/")
+        if not value:
+            if partition == "aws-us-gov":
+                return _GOVCLOUD_ALB_KEYS.format(region=region)
+            if partition == "aws":
+                return f"https://public-keys.auth.elb.{region}.amazonaws.com"
+            return self.problem(f"ALB_PUBLIC_KEYS_URL is not set: in the {partition} partition, set it to the URL the "
+                                "Elastic Load Balancing guide gives for the region's ALB public keys.")
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.query or parts.fragment or (
+                parts.scheme == "http" and not is_loopback_host(parts.hostname)):
+            return self.problem(f"ALB_PUBLIC_KEYS_URL={value!r} must be an https:// URL without query "
+                                "(http only on loopback), such as https://public-keys.auth.elb.eu-west-1.amazonaws.com.")
         return value
 
     def secret_key(self) -> str:

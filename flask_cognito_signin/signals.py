@@ -16,8 +16,8 @@ _signals = Namespace()
 #: `fields` its fields (reason codes, the provider alias, …).
 auth_event = _signals.signal("cognito-signin.auth-event")
 #: Every HTTP call to an identity provider: sender the endpoint kind (token, userinfo, jwks,
-#: discovery, revoke), `seconds` it took, `outcome` "ok" or the error code it ended in.
+#: discovery, revoke, alb_key), `seconds` it took, `outcome` "ok" or the error code it ended in.
 idp_call = _signals.signal("cognito-signin.idp-call")
-#: Every fetch of a provider's discovery document or JWKS, checked and ready for use or not:
-#: sender "discovery" or "jwks", `outcome` "ok" or the error code.
+#: Every fetch of a provider's discovery document or JWKS, or of a load balancer's public key, checked and
+#: ready for use or not: sender "discovery", "jwks" or "alb_key", `outcome` "ok" or the error code.
 provider_document_fetched = _signals.signal("cognito-signin.provider-document-fetched")

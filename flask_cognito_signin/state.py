@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from .alb import LoadBalancerSignIn
 from .auth_records import AuthRecords
 from .oidc import Provider
 from .pending_sign_ins import PendingSignIns
@@ -28,6 +29,8 @@ class SignInState:
     store: SessionStore
     auth_records: AuthRecords
     pending_sign_ins: PendingSignIns
+    #: The load balancer that signs people in (COGNITO_SIGNIN_MODE=alb), or None: the app does it itself.
+    load_balancer: LoadBalancerSignIn | None = None
 
 
 def signin_state(app: Flask | None = None) -> SignInState:

@@ -63,6 +63,9 @@ _ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
 _STEP_UP_TESTS = "tests/web/test_step_up.py"
 _TENANTS = "tests/web/test_tenants.py"
 _TENANTS_EMULATED = "tests/extension/test_tenants_with_emulator.py"
+_ALB_CLAIMS = "flask_cognito_signin/alb/user_claims.py"
+_ALB_SIGNED_IN = "flask_cognito_signin/alb/signed_in.py"
+_ALB_TESTS = ("tests/alb/test_user_claims.py", "tests/web/test_alb_mode.py")
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -535,6 +538,63 @@ MUTATIONS: tuple[Mutation, ...] = (
              'asked=kept.get("asked") if ours else None,',
              'asked=request.args.get(parameter, kept.get("asked") if ours else None),',
              ("tests/devidp/test_devidp_authorize.py",)),
+    # Issue 22: signed in by the load balancer (COGNITO_SIGNIN_MODE=alb) ------------------------------
+    Mutation("alb-signature", _ALB_CLAIMS,
+             "return validate_compact(signature, key, registry=_ES256_ONLY)", "return True",
+             _ALB_TESTS),
+    Mutation("alb-signer", _ALB_CLAIMS,
+             'if header.get("signer") != signer:', "if False:",
+             _ALB_TESTS),
+    Mutation("alb-client", _ALB_CLAIMS,
+             'if header.get("client") != client_id:', "if False:",
+             _ALB_TESTS),
+    Mutation("alb-issuer", _ALB_CLAIMS,
+             'if header.get("iss") != issuer:', "if False:",
+             _ALB_TESTS),
+    Mutation("alb-exp", _ALB_CLAIMS,
+             "if exp + CLOCK_SKEW < now:", "if False:",
+             _ALB_TESTS),
+    Mutation("alb-es256-only-before-any-fetch", _ALB_CLAIMS,
+             'if header.get("alg") != ALGORITHM:', "if False:",
+             ("tests/alb/test_user_claims.py",)),
+    Mutation("alb-key-id-is-no-path", "flask_cognito_signin/alb/public_keys.py",
+             "if not _KID.match(kid):", "if False:",
+             ("tests/alb/test_user_claims.py",)),
+    Mutation("alb-forged-kids-rate-limited", "flask_cognito_signin/alb/public_keys.py",
+             "if not self._allow_new_kid():", "if False:",
+             ("tests/alb/test_public_keys.py",)),
+    Mutation("alb-identity-is-the-datas-subject", _ALB_SIGNED_IN,
+             "if identity is not None and identity != sub:", "if False:",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-access-token-of-the-same-subject", _ALB_SIGNED_IN,
+             'if access.claims.get("sub") != sub:', "if False:",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-access-token-of-this-client", _ALB_SIGNED_IN,
+             "allowed_client_ids=frozenset({client_id}),",
+             'allowed_client_ids=frozenset({client_id, "another-app-client"}),',
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-headers-without-the-data-refused", _ALB_SIGNED_IN,
+             "if headers.get(ACCESS_TOKEN_HEADER) is not None or headers.get(IDENTITY_HEADER) is not None:",
+             "if False:",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-never-the-apps-own-session", "flask_cognito_signin/authz.py",
+             "g.current_user = identity.user if identity else ANONYMOUS",
+             "g.current_user = identity.user if identity else None",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-api-writes-need-csrf", "flask_cognito_signin/web/csrf.py",
+             'if g.get("load_balancer") is None and not current_user_session().signed_in:',
+             "if not current_user_session().signed_in:",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-sign-out-needs-csrf", "flask_cognito_signin/web/load_balancer.py",
+             '    csrf.protect(request.form.get("csrf_token"))\n', "    pass\n",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("alb-sign-out-expires-the-albs-cookie", "flask_cognito_signin/web/load_balancer.py",
+             "        response.delete_cookie(name, path=\"/\", secure=state.settings.secure_cookies, httponly=True)\n",
+             "        pass\n",
+             ("tests/web/test_alb_mode.py",)),
+    Mutation("devidp-alb-strips-clients-x-amzn-oidc-headers", "devidp/alb.py",
+             " and not name.lower().startswith(_SET_BY_THE_ALB)", "",
+             ("tests/devidp/test_devidp_alb.py",)),
 )
 
 

@@ -302,3 +302,67 @@ def test_the_host_config_takes_the_real_environment_over_the_env_file(tmp_path, 
 def test_a_given_mapping_is_read_alone():
     config = host_config.Config({"OIDC_CLIENT_ID": "given", "HOME": "/root"})
     assert config.OIDC_CLIENT_ID == "given" and config.SECRET_KEY is None and not hasattr(config, "HOME")
+
+
+# Signed in by the load balancer (COGNITO_SIGNIN_MODE=alb) ----------------------------------------
+
+ALB_ARN = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/rp-alb/50dc6c495c0c9188"
+
+
+def test_the_app_signs_people_in_itself_by_default(environ, tmp_path):
+    assert settings(environ, tmp_path).load_balancer is None
+
+
+def test_alb_mode_reads_the_arn_and_derives_the_keys_url_from_its_region(environ, tmp_path):
+    s = settings(environ, tmp_path, COGNITO_SIGNIN_MODE="alb", ALB_ARN=ALB_ARN, OIDC_CLIENT_SECRET=None)
+    assert s.load_balancer.arn == ALB_ARN
+    assert s.load_balancer.public_keys_url == "https://public-keys.auth.elb.eu-west-1.amazonaws.com"
+    assert s.load_balancer.session_cookie == "AWSELBAuthSessionCookie"
+    assert s.provider.client_secret == "", "the ALB holds the app client's secret; the app never uses it"
+    assert s.redirect_uri == "https://rp.example.com/oauth2/idpresponse", "the callback URL to register is the ALB's"
+
+
+def test_govcloud_albs_publish_their_keys_elsewhere(environ, tmp_path):
+    arn = ALB_ARN.replace("arn:aws:", "arn:aws-us-gov:").replace("eu-west-1", "us-gov-west-1")
+    s = settings(environ, tmp_path, COGNITO_SIGNIN_MODE="alb", ALB_ARN=arn)
+    assert s.load_balancer.public_keys_url == \
+        "https://s3-us-gov-west-1.amazonaws.com/aws-elb-public-keys-prod-us-gov-west-1"
+
+
+def test_the_keys_url_may_be_set_and_loses_its_trailing_slash(environ, tmp_path):
+    s = settings(environ, tmp_path, COGNITO_SIGNIN_MODE="alb", ALB_ARN=ALB_ARN,
+                 ALB_PUBLIC_KEYS_URL="http://127.0.0.1:9229/elb-public-keys/", ALB_SESSION_COOKIE="MyAppAuth")
+    assert (s.load_balancer.public_keys_url, s.load_balancer.session_cookie) == \
+        ("http://127.0.0.1:9229/elb-public-keys", "MyAppAuth")
+
+
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        pytest.param({"ALB_ARN": None}, "ALB_ARN is not set", id="no-arn"),
+        pytest.param({"ALB_ARN": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/x/50dc6c495c0c9188"},
+                     "is not an Application Load Balancer ARN", id="target-group-arn"),
+        pytest.param({"ALB_ARN": ALB_ARN.replace("eu-west-1", "cn-north-1").replace("arn:aws:", "arn:aws-cn:")},
+                     "ALB_PUBLIC_KEYS_URL is not set: in the aws-cn partition", id="china-needs-the-url"),
+        pytest.param({"ALB_PUBLIC_KEYS_URL": "http://keys.example.com"}, "ALB_PUBLIC_KEYS_URL=", id="http-keys-url"),
+        pytest.param({"ALB_PUBLIC_KEYS_URL": "https://keys.example.com/?kid=1"}, "without query", id="keys-url-query"),
+        pytest.param({"ALB_SESSION_COOKIE": "my cookie;"}, "SessionCookieName", id="bad-cookie-name"),
+        pytest.param({"OIDC_PROVIDERS_FILE": "providers.toml"}, "cannot be used with COGNITO_SIGNIN_MODE=alb",
+                     id="providers-file"),
+        pytest.param({"COGNITO_SIGNIN_MODE": "ALB"}, "COGNITO_SIGNIN_MODE='ALB' is not supported", id="bad-mode"),
+    ],
+)
+def test_each_alb_problem_names_the_setting(environ, tmp_path, changes, named):
+    alb = {"COGNITO_SIGNIN_MODE": "alb", "ALB_ARN": ALB_ARN}
+    found = problems(environ, tmp_path, **{**alb, **changes})
+    assert any(named in problem for problem in found), found
+
+
+@pytest.mark.parametrize("name", ["ALB_ARN", "ALB_PUBLIC_KEYS_URL", "ALB_SESSION_COOKIE"])
+def test_alb_settings_without_alb_mode_are_reported_not_ignored(environ, tmp_path, name):
+    assert problems(environ, tmp_path, **{name: "x"}) == [
+        f"{name} is read only with COGNITO_SIGNIN_MODE=alb: set that too, or remove {name}."]
+
+
+def test_the_client_secret_is_still_required_when_the_app_signs_people_in(environ, tmp_path):
+    assert "OIDC_CLIENT_SECRET is not set" in problems(environ, tmp_path, OIDC_CLIENT_SECRET=None)[0]

@@ -1,6 +1,7 @@
 """JSON API for scripts and front-ends: a session cookie or an `Authorization: Bearer` access token.
 
-/api/me answers people and machine clients (client_credentials tokens) alike, and says which.
+/api/me answers people and machine clients (client_credentials tokens) alike, and says which; behind a
+load balancer that signs people in (COGNITO_SIGNIN_MODE=alb), the ALB's headers authenticate instead of the cookie.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from typing import Any
 
 from flask import Blueprint, g
 
+from flask_cognito_signin.alb import LoadBalancerIdentity
 from flask_cognito_signin.authz import BearerIdentity, current_user, login_required
 from flask_cognito_signin.oidc.user import Client, User
 from flask_cognito_signin.user_session import current_user_session
@@ -21,6 +23,7 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def me() -> dict[str, Any]:
     user = current_user._get_current_object()
     bearer = g.get("bearer")
+    load_balancer = g.get("load_balancer")
     return {  # Flask answers a dict as JSON
         "kind": "client" if user.is_client else "user",  # a machine client (client_credentials) has no person
         "provider": user.provider,  # the alias of the provider (a tenant's pool) that vouches for the caller
@@ -31,14 +34,14 @@ def me() -> dict[str, Any]:
         "groups": list(user.groups),
         "claims": dict(user.claims),
         "userinfo": dict(user.userinfo),  # from the userinfo endpoint, not signed by the provider
-        "authenticated_by": "bearer" if bearer else "session",
-        "expires_at": _expiries(user, bearer),
+        "authenticated_by": "bearer" if bearer else "load_balancer" if load_balancer else "session",
+        "expires_at": _expiries(user, bearer or load_balancer),
     }
 
 
-def _expiries(user: User | Client, bearer: BearerIdentity | None) -> dict[str, int | None]:
-    if bearer:
-        return {"session": None, "access_token": bearer.expires_at, "id_token": None}
+def _expiries(user: User | Client, credential: BearerIdentity | LoadBalancerIdentity | None) -> dict[str, int | None]:
+    if credential:  # a token, not this app's session: only its expiry is known here
+        return {"session": None, "access_token": credential.expires_at, "id_token": None}
     user_session = current_user_session()
     return {
         "session": _whole(user_session.idle_expires_at),

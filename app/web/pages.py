@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 
 from flask_cognito_signin.authz import current_user, fresh_login_required, groups_required
 from flask_cognito_signin.state import signin_state
@@ -18,7 +18,9 @@ ADMIN_GROUP = "admins"
 def index() -> str:
     user_session = current_user_session()
     providers = signin_state().providers.values()
-    return render_template("index.html", user_session=user_session, user=user_session.user, providers=providers)
+    user = current_user._get_current_object()  # the session's user, or the load balancer's (COGNITO_SIGNIN_MODE=alb)
+    return render_template("index.html", user_session=user_session, user=user if user.is_authenticated else None,
+                           providers=providers, signed_in_by_load_balancer=g.get("load_balancer") is not None)
 
 
 @bp.get("/admin")

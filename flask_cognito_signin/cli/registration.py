@@ -103,6 +103,9 @@ def _secret(secret: str | None, provider: ProviderSettings) -> Finding:
     if not secret:
         return fail(f"the app client has no client secret, the app authenticates with {provider.client_auth_method}: "
                     "create an app client with a generated secret")
+    if not provider.client_secret:  # COGNITO_SIGNIN_MODE=alb, the only mode where it may be unset
+        return ok("the app client has a client secret, which the load balancer holds "
+                  "(OIDC_CLIENT_SECRET is not needed)")
     return check(hmac.compare_digest(secret.encode(), provider.client_secret.encode()),
                  "the app client's secret is OIDC_CLIENT_SECRET",
                  "the app client's secret is not OIDC_CLIENT_SECRET: copy it from the app client")

@@ -27,6 +27,7 @@ ENDPOINT_KINDS = {
     "JWKS": "jwks",
     "discovery": "discovery",
     "revocation endpoint": "revoke",
+    "ALB public key": "alb_key",
 }
 
 

@@ -37,11 +37,13 @@ UNKNOWN_KID_INTERVAL = 60.0
 
 
 class SigningKeys:
-    """One provider's key set; safe to share between threads."""
+    """One provider's key set; safe to share between threads. `document` names it in the fetch signal."""
 
-    def __init__(self, fetch_document: Callable[[], dict[str, Any]], clock: Callable[[], float]):
+    def __init__(self, fetch_document: Callable[[], dict[str, Any]], clock: Callable[[], float],
+                 document: str = "jwks"):
         self._fetch_document = fetch_document
         self._clock = clock
+        self._document = document
         self._changed = threading.Condition()
         self._keys: KeySet | None = None
         self._fetched_at = float("-inf")
@@ -116,7 +118,7 @@ class SigningKeys:
                 self._backoff.failed(outcome)
             self._changed.notify_all()
         code = "ok" if isinstance(outcome, KeySet) else outcome.code if outcome is not None else "error"
-        provider_document_fetched.send("jwks", outcome=code)
+        provider_document_fetched.send(self._document, outcome=code)
 
 
 def _has_kid(keys: KeySet, kid: str) -> bool:

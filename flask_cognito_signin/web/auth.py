@@ -22,7 +22,7 @@ from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import UserSession, current_user_session
 
-from . import csrf, headers, home_realm
+from . import csrf, headers, home_realm, load_balancer
 from .return_to import safe_return_to
 
 bp = Blueprint(
@@ -50,6 +50,8 @@ def login(alias: str | None = None) -> Response | str | tuple[str, int]:
     if canonical:
         return redirect(canonical)
     return_to = safe_return_to(request.args.get("next"))
+    if settings.load_balancer is not None:  # the ALB signs people in, never the app itself
+        return load_balancer.login(return_to)
     max_age = _max_age(request.args.get("max_age"))
     hint = _login_hint()
     provider = _chosen_provider(alias, hint)
@@ -160,6 +162,8 @@ def logout() -> Response:
     Neither of the last two may keep the user signed in: they are best effort, logged, and
     without a provider to talk to the browser still leaves, for `/`.
     """
+    if signin_state().load_balancer is not None:
+        return load_balancer.sign_out(signin_state())
     ended = _end_this_session()
     if ended is None:
         return redirect("/")
@@ -170,6 +174,8 @@ def logout() -> Response:
 @bp.post("/logout/everywhere")
 def logout_everywhere() -> Response:
     """Signs this user out of every session in this app, on every device, then this browser as /logout does."""
+    if signin_state().load_balancer is not None:  # its sessions are the ALB's cookies, one per browser
+        abort(404, description="Behind a load balancer that signs people in, sign out ends this browser's session.")
     ended = _end_this_session()
     if ended is None:
         return redirect("/")

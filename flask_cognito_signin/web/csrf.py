@@ -2,11 +2,11 @@
 and, when the host asks (`CognitoSignIn(protect_forms=True)`), the host's own forms.
 
 Templates get `csrf_token()` for the sign-out form and for scripts. Under the API prefix a
-browser's session cookie is ambient authority, so an unsafe request (POST, PUT, PATCH, DELETE)
-it authenticates must carry the token too, in a header (X-CSRFToken, X-CSRF-Token) or the form
-field `csrf_token`. A bearer token is no ambient authority (a page of another site cannot set
-the Authorization header): such requests need none. The host's own forms are left alone unless
-the host opts in.
+browser's session cookie is ambient authority, and so is the cookie of a load balancer that signs
+people in: an unsafe request (POST, PUT, PATCH, DELETE) either authenticates must carry the token
+too, in a header (X-CSRFToken, X-CSRF-Token) or the form field `csrf_token`. A bearer token is no
+ambient authority (a page of another site cannot set the Authorization header): such requests
+need none. The host's own forms are left alone unless the host opts in.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def protect_api_writes() -> None:
         return
     if not this_request.path.startswith(signin_state().settings.api_prefix):
         return
-    if not current_user_session().signed_in:  # no session, no authority to borrow
+    if g.get("load_balancer") is None and not current_user_session().signed_in:  # no authority to borrow
         return
     protect(_token_sent(this_request))
 

@@ -274,6 +274,22 @@ def test_each_app_client_misconfiguration_is_named(check, registered, aws, chang
     assert aws_failures(result.output) == expected
 
 
+def test_behind_a_load_balancer_its_callback_url_is_checked_and_no_secret_is_needed(check, registered, aws):
+    """COGNITO_SIGNIN_MODE=alb: Cognito sends the browser to the ALB's /oauth2/idpresponse; the ALB holds the secret."""
+    alb_callback = APP_BASE_URL + "/oauth2/idpresponse"
+    update_client(aws, registered, **client_settings(alb_callback, APP_BASE_URL + "/"))
+    alb_mode = {**registered, "COGNITO_SIGNIN_MODE": "alb", "OIDC_CLIENT_SECRET": "",
+                "ALB_ARN": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/rp/50dc6c495c0c9188"}
+
+    result = check(alb_mode)
+
+    assert result.exit_code == 0, result.output
+    assert f"ok    callback URL {alb_callback} is registered" in result.output
+    assert "ok    the app client has a client secret, which the load balancer holds" in result.output
+    assert failures(check(registered).output) == [
+        f"callback URL registered is {alb_callback}, the app will send {REDIRECT_URI}"]
+
+
 def test_a_client_without_secret_is_named(check, registered, aws):
     pool_id = registered["OIDC_DISCOVERY_URL"].split("/")[3]
     public = aws.create_user_pool_client(UserPoolId=pool_id, ClientName="public", GenerateSecret=False,
