@@ -98,8 +98,9 @@ class LoadBalancerKeys:
 
     def _fetch(self, kid: str) -> dict[str, Any]:
         """The key of `kid` as a one-key JWK set, the form SigningKeys keeps."""
-        with calling("ALB public key"):
-            response = self._http.get(f"{self._base_url}/{kid}", timeout=self._timeout, stream=True,
+        url = f"{self._base_url}/{kid}"
+        with calling("ALB public key", url, "ALB_PUBLIC_KEYS_URL"):
+            response = self._http.get(url, timeout=self._timeout, stream=True,
                                       allow_redirects=False)
             with response:
                 if response.status_code in (403, 404):

@@ -79,5 +79,5 @@ class LoadBalancerSignIn:
             raise ALBClaimsRefused(f"x-amzn-oidc-accesstoken: {error.detail}") from error
         if access.claims.get("sub") != sub:
             raise ALBClaimsRefused("x-amzn-oidc-accesstoken is for another subject than x-amzn-oidc-data")
-        user = replace(User.from_claims(verified.claims), groups=access.user.groups)
+        user = replace(User.from_claims(verified.claims, provider=provider.alias), groups=access.user.groups)
         return LoadBalancerIdentity(user, provider.alias, access.scopes, int(access.claims["exp"]))

@@ -15,7 +15,7 @@ from ..oidc import OIDCError, Provider
 from ..oidc.provider import SIGNING_ALGORITHM, ProviderMetadata
 from ..oidc.signout import logout_url, revocation_endpoint
 from . import probes, registration
-from .findings import Finding, check, fail, info, note, ok
+from .findings import Finding, check, fail, info, note, ok, skip
 
 #: Discovery fields, what to call them, and whether the app cannot do without them.
 _ENDPOINTS = (
@@ -36,13 +36,21 @@ def check_provider(provider: Provider, settings: Settings) -> list[Finding]:
     return [
         *discovery,
         *(_sign_out_plan(provider, settings) if usable else []),
-        *(probes.check_client_authentication(provider, settings) if usable else
-          [note("client authentication and the callback URL not checked: the discovery document is not usable")]),
-        *(probes.check_callback_registered(provider, settings) if usable else []),
+        *_probes(provider, settings, usable),
         info(f"callback URL to register: {settings.redirect_uri}"),
         info(f"sign-out URL to register: {settings.sign_out_uri}"),
         *registration.check_app_client(provider.settings, settings),
     ]
+
+
+def _probes(provider: Provider, settings: Settings, usable: bool) -> list[Finding]:
+    """The app client as the provider judges it, where this app is the one that signs people in."""
+    if settings.load_balancer is not None:
+        return [skip("client authentication and the callback URL at the provider: the load balancer signs people "
+                        "in, with the client secret it holds (COGNITO_SIGNIN_MODE=alb)")]
+    if not usable:
+        return [note("client authentication and the callback URL not checked: the discovery document is not usable")]
+    return [*probes.check_client_authentication(provider, settings), *probes.check_callback_registered(provider, settings)]
 
 
 def _sign_out_plan(provider: Provider, settings: Settings) -> list[Finding]:
