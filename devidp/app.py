@@ -19,7 +19,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from . import admin_api, api, discovery, federation, hosted_ui, sign_in_steps
+from . import admin_api, api, discovery, federation, hosted_ui, localization, sign_in_steps, user_pools_api
 from .config import PoolConfig, load_config, normalize_origin
 from .context import EXTENSION_KEY, Emulator
 from .directory import UserDirectory
@@ -119,13 +119,14 @@ def create_apps(
         },
     )
     for app, blueprints in (
-        (issuer, (discovery.bp, admin_api.bp)),
+        (issuer, (discovery.bp, admin_api.bp, user_pools_api.bp)),
         (domain, (hosted_ui.bp, sign_in_steps.bp, federation.bp, api.bp)),
     ):
         app.extensions[EXTENSION_KEY] = emulator
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
         app.after_request(_security_headers)
+    domain.after_request(localization.remember_language)
     register_error_handlers(issuer, json_only=True)
     register_error_handlers(domain)
     return EmulatorApps(issuer=issuer, domain=domain)

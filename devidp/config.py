@@ -12,11 +12,13 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import importlib
+import inspect
 import os
 import re
 import tomllib
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -106,6 +108,11 @@ _PROVIDER_NAME = re.compile(
 )
 #: CreateIdentityProvider IdpIdentifiers: 1 to 40 characters of [\w\s+=.@-].
 _IDP_IDENTIFIER = re.compile(r"^[\w\s+=.@-]{1,40}$")
+#: Cognito API reference, CreateGroup: Precedence is 0 to 2147483647; RoleArn an ARN, here an IAM role's.
+MAX_GROUP_PRECEDENCE = 2**31 - 1
+_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+#: The pre token generation hook: "package.module:function", as entry points name callables.
+_HOOK_NAME = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
 #: Fields of the dataclasses below that the pool file cannot set (``_build`` refuses them).
 _NOT_IN_FILE = {"in_pool_file": False}
 #: RFC 4226 section 4 (R6): a shared secret of at least 128 bits.
@@ -466,6 +473,77 @@ class IdentityProvider:
         object.__setattr__(self, "attribute_mapping", MappingProxyType(dict(mapping)))
 
 
+@dataclass(frozen=True, kw_only=True)
+class Group:
+    """A user-pool group (Cognito developer guide: "Adding groups to a user pool").
+
+    ``precedence`` orders a user's groups (0 first; a group without one comes after those
+    with one) and picks the IAM role of ``cognito:preferred_role``; ``role_arn`` is the
+    group's IAM role, listed in the ID token's ``cognito:roles``.
+    """
+
+    name: str
+    description: str = ""
+    precedence: int | None = None
+    role_arn: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(
+            isinstance(self.name, str) and bool(_NAME.match(self.name)),
+            "name",
+            "must be 1 to 128 characters without spaces",
+        )
+        _require(isinstance(self.description, str), "description", "must be a string")
+        _require(
+            self.precedence is None
+            or (type(self.precedence) is int and 0 <= self.precedence <= MAX_GROUP_PRECEDENCE),
+            "precedence",
+            f"must be a whole number from 0 (first) to {MAX_GROUP_PRECEDENCE} (Cognito's Precedence)",
+        )
+        _require(
+            self.role_arn is None
+            or (isinstance(self.role_arn, str) and bool(_ROLE_ARN.match(self.role_arn))),
+            "role_arn",
+            "must be an IAM role ARN like arn:aws:iam::123456789012:role/Readers (Cognito's RoleArn)",
+        )
+
+
+@dataclass(frozen=True)
+class GroupClaims:
+    """A user's groups as the ID token carries them: ``cognito:groups``, ``cognito:roles``,
+    ``cognito:preferred_role`` (None: no such claim)."""
+
+    groups: tuple[str, ...]
+    roles: tuple[str, ...] = ()
+    preferred_role: str | None = None
+
+
+def _load_hook(name: Any) -> Callable[..., Any]:
+    """The pre token generation hook named ``package.module:function``, imported now so that
+    a wrong name stops the start with a clear message rather than failing a sign-in."""
+    _require(
+        isinstance(name, str) and bool(_HOOK_NAME.match(name)),
+        "pre_token_generation",
+        f"{name!r} is not a callable's name like mypackage.hooks:pre_token_generation",
+    )
+    module_name, attribute = name.split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:  # the developer's module: any failure to import it is theirs
+        raise ConfigError(
+            f"pre_token_generation: cannot import {module_name}: {type(error).__name__}: {error}"
+        ) from error
+    function = getattr(module, attribute, None)
+    _require(callable(function), "pre_token_generation", f"{module_name} has no callable {attribute}")
+    try:
+        inspect.signature(function).bind(None, None)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"pre_token_generation: {name} must take (event, context), as a Lambda handler does"
+        ) from None
+    return function
+
+
 @dataclass(frozen=True)
 class AppClient:
     """A user-pool app client. Lifetimes are in seconds, defaults as Cognito's."""
@@ -675,6 +753,14 @@ class PoolConfig:
     resource_servers: tuple[ResourceServer, ...] = ()
     #: OpenID Connect providers the users may sign in with (federation).
     identity_providers: tuple[IdentityProvider, ...] = ()
+    #: Groups with a precedence or an IAM role. Once the pool declares groups, users may be in
+    #: those only (and in the groups of identity providers' users, which federation makes).
+    groups: tuple[Group, ...] = ()
+    #: The pre token generation Lambda trigger, as a Python callable taking (event, context):
+    #: "package.module:function" (pre_token.py sends it Cognito's V2_0 event).
+    pre_token_generation: str | None = None
+    pre_token_hook: Callable[..., Any] | None = field(init=False, repr=False, compare=False)
+    _groups_by_name: Mapping[str, Group] = field(init=False, repr=False, compare=False)
     _users_by_name: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _users_by_sign_in: Mapping[str, User] = field(init=False, repr=False, compare=False)
     _clients_by_id: Mapping[str, AppClient] = field(init=False, repr=False, compare=False)
@@ -720,6 +806,12 @@ class PoolConfig:
         _require(len(clients) == len(self.clients), "clients", "two clients share a client_id")
         self._check_custom_scopes()
         self._check_identity_providers()
+        self._check_groups()
+        object.__setattr__(
+            self,
+            "pre_token_hook",
+            None if self.pre_token_generation is None else _load_hook(self.pre_token_generation),
+        )
         object.__setattr__(self, "_users_by_name", MappingProxyType(users))
         object.__setattr__(self, "_users_by_sign_in", MappingProxyType(self._sign_in_index()))
         object.__setattr__(self, "_clients_by_id", MappingProxyType(clients))
@@ -784,6 +876,51 @@ class PoolConfig:
     def provider_group(self, provider: IdentityProvider) -> str:
         """The group Cognito puts a provider's users in: ``<poolId>_<ProviderName>``."""
         return f"{self.pool_id}_{provider.name}"
+
+    def _check_groups(self) -> None:
+        groups = self.groups
+        _require(
+            isinstance(groups, tuple) and all(isinstance(g, Group) for g in groups),
+            "groups",
+            "must be an array of tables ([[groups]])",
+        )
+        by_name = {g.name: g for g in groups}
+        _require(len(by_name) == len(groups), "groups", "two groups share a name")
+        object.__setattr__(self, "_groups_by_name", MappingProxyType(by_name))
+        if not groups:
+            return  # users' groups are then plain names, as before groups were declared
+        known = set(by_name) | {self.provider_group(p) for p in self.identity_providers}
+        for i, user in enumerate(self.users):
+            for name in user.groups:
+                _require(
+                    name in known,
+                    f"users[{i}].groups",
+                    f"{name!r} is not one of the pool's [[groups]]",
+                )
+
+    def group_claims(self, user: User) -> GroupClaims:
+        """The user's groups ordered by precedence (0 first, then groups without one, each
+        tie in the user's own order), the groups' IAM roles, and the preferred role.
+
+        Cognito developer guide, "Adding groups to a user pool": the group with the lowest
+        precedence gives ``cognito:preferred_role``; groups that tie at it with different
+        roles give none. The guide does not say how ``cognito:groups`` is ordered nor which
+        groups compete for the preferred role; here: by precedence, among groups with a role.
+        """
+        def precedence(name: str) -> tuple[bool, int]:
+            group = self._groups_by_name.get(name)
+            value = group.precedence if group else None
+            return (value is None, value or 0)
+
+        ordered = tuple(sorted(user.groups, key=precedence))
+        with_roles = [g for g in map(self._groups_by_name.get, ordered) if g and g.role_arn]
+        roles = tuple(dict.fromkeys(g.role_arn for g in with_roles if g.role_arn))
+        preferred = None
+        if with_roles:
+            best = precedence(with_roles[0].name)
+            tied = {g.role_arn for g in with_roles if precedence(g.name) == best}
+            preferred = tied.pop() if len(tied) == 1 else None
+        return GroupClaims(groups=ordered, roles=roles, preferred_role=preferred)
 
     def _init_usernames(self) -> None:
         """Generated user names in pools that sign in with email or phone number."""
@@ -926,6 +1063,7 @@ def parse_config(data: Mapping[str, Any], source: str = "config") -> PoolConfig:
             ("clients", AppClient),
             ("resource_servers", ResourceServer),
             ("identity_providers", IdentityProvider),
+            ("groups", Group),
         ):
             items = tables.get(key, [])
             if not isinstance(items, list):

@@ -58,6 +58,29 @@ class PendingFederation:
 
 
 @dataclass(frozen=True)
+class TokenShape:
+    """What the pool's groups and the pre token generation hook make of one issuance's
+    tokens (pre_token.py): the group claims, and the hook's claims and scopes."""
+
+    groups: tuple[str, ...] = ()
+    #: ID token only: ``cognito:roles`` and ``cognito:preferred_role`` (None: no claim).
+    roles: tuple[str, ...] = ()
+    preferred_role: str | None = None
+    id_claims: Mapping[str, Any] = field(default_factory=dict)
+    id_suppressed: frozenset[str] = frozenset()
+    access_claims: Mapping[str, Any] = field(default_factory=dict)
+    access_suppressed: frozenset[str] = frozenset()
+    scopes_added: tuple[str, ...] = ()
+    scopes_suppressed: frozenset[str] = frozenset()
+
+    def access_scope(self, scope: str) -> str:
+        """The access token's ``scope`` claim: ``scope`` with the hook's scopes added and removed."""
+        kept = [s for s in scope.split() if s not in self.scopes_suppressed]
+        added = [s for s in self.scopes_added if s not in self.scopes_suppressed]
+        return " ".join(dict.fromkeys([*kept, *added]))
+
+
+@dataclass(frozen=True)
 class Principal:
     """The user a token is issued to, with the sign-in it descends from.
 
@@ -75,6 +98,8 @@ class Principal:
     #: When refreshing: the expiry of the refresh token used, which a rotated
     #: refresh token inherits ("valid for the remaining duration of the original").
     refresh_expires_at: float | None = None
+    #: Set when tokens are issued (pre_token.shape_tokens): what goes into them besides the user.
+    shape: TokenShape | None = None
 
 
 class ClientModel(ClientMixin):
@@ -160,6 +185,8 @@ class RefreshToken(TokenMixin):
     origin_jti: str
     event_id: str
     expires_at: float
+    #: Rotated out (refresh token rotation): valid until then for retries, refused after.
+    retired_until: float | None = None
 
     def check_client(self, client: ClientModel) -> bool:
         return self.client_id == client.get_client_id()

@@ -19,11 +19,14 @@ from authlib.oauth2.rfc6749 import (
     InvalidGrantError,
     InvalidRequestError,
     InvalidScopeError,
+    UnauthorizedClientError,
+    UnsupportedResponseTypeError,
     UnsupportedTokenTypeError,
     grants,
+    scope_to_list,
 )
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from authlib.oauth2.rfc6750 import BearerTokenValidator
+from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import grants as oidc_grants
@@ -33,6 +36,7 @@ from flask import request as flask_request
 from .config import SUPPORTED_SCOPES
 from .directory import UserDirectory
 from .models import AccessToken, AuthorizationCode, ClientModel, Principal, RefreshToken
+from .pre_token import HOSTED_AUTH, REFRESH_TOKENS, HookFailed, shape_tokens
 from .store import MemoryStore
 from .tokens import TokenFactory
 
@@ -41,6 +45,10 @@ log = logging.getLogger("devidp")
 #: Cognito accepts a client secret in the Basic header or the form body;
 #: "none" serves public clients (no secret), which must use PKCE.
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post", "none")
+#: Cognito's response types and the AllowedOAuthFlows each needs.
+_FLOW_OF_RESPONSE_TYPE = {"code": "code", "token": "implicit"}
+#: "The phone, email, and profile scopes can only be requested if openid scope is also requested."
+_SCOPES_NEEDING_OPENID = frozenset({"email", "phone", "profile"})
 
 
 class RedirectMismatchError(OAuth2Error):
@@ -92,6 +100,27 @@ class CognitoAuthorizationServer(AuthorizationServer):
         # Replaces Authlib's random-string bearer tokens with Cognito's JWTs.
         self.register_token_generator("default", self._generate_token)
         self.scopes_supported = [*SUPPORTED_SCOPES, *self.directory.pool.custom_scopes]
+
+    def get_authorization_grant(self, request: OAuth2Request) -> grants.BaseGrant:
+        """Authlib's grant for the response type, with Cognito's errors for the others.
+
+        Cognito developer guide, "Authorize endpoint" (negative responses): a missing
+        ``response_type`` is ``invalid_request``; ``code`` or ``token`` that the client is
+        not allowed (its AllowedOAuthFlows) is ``unauthorized_client``. ``token`` for a client
+        with the implicit flow stays ``unsupported_response_type``: the emulator has no
+        implicit grant. Each goes to the redirect_uri once Authlib has found it registered.
+        """
+        try:
+            return super().get_authorization_grant(request)
+        except UnsupportedResponseTypeError as error:
+            response_type = request.payload.response_type
+            client = self.query_client(request.payload.client_id or "")
+            if not response_type:
+                raise InvalidRequestError(redirect_uri=error.redirect_uri) from None
+            flow = _FLOW_OF_RESPONSE_TYPE.get(response_type)
+            if flow and client and flow not in client.app_client.allowed_oauth_flows:
+                raise UnauthorizedClientError(redirect_uri=error.redirect_uri) from None
+            raise
 
     def create_oauth2_request(self, request: Any) -> OAuth2Request:
         """A StoredAuthorizationRequest as it is; else Authlib's, from Flask's request."""
@@ -180,6 +209,22 @@ class _CognitoTokenResponse:
     """Token-endpoint behaviour shared by the grants."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
+    #: The pre token generation trigger's triggerSource; None: no trigger (client_credentials).
+    TRIGGER_SOURCE: str | None = None
+
+    def generate_token(
+        self, user: Principal | None = None, scope: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Shape a person's tokens (group claims, the pre token generation hook) first; the
+        ID token, which Authlib's OpenID extension adds afterwards, is made for the same shape."""
+        if user is not None and self.TRIGGER_SOURCE is not None:
+            try:
+                user = shape_tokens(self.server.directory.pool, user, scope or "", self.TRIGGER_SOURCE)
+            except HookFailed as failure:
+                # The guide does not say what the token endpoint answers when the trigger fails.
+                raise InvalidRequestError(f"pre token generation: {failure.exception}: {failure}") from None
+            self.request.shaped_user = user
+        return super().generate_token(user=user, scope=scope, **kwargs)  # type: ignore[misc]
 
     def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
         status, token, headers = super().create_token_response()  # type: ignore[misc]
@@ -188,6 +233,16 @@ class _CognitoTokenResponse:
 
 
 class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGrant):
+    TRIGGER_SOURCE = HOSTED_AUTH
+
+    def validate_requested_scope(self) -> None:
+        """Cognito developer guide, "Authorize endpoint" (scope): email, phone and profile
+        only with openid; without it the request is refused ``invalid_scope``, never a code."""
+        super().validate_requested_scope()
+        scopes = set(scope_to_list(self.request.payload.scope) or ())
+        if scopes & _SCOPES_NEEDING_OPENID and "openid" not in scopes:
+            raise InvalidScopeError()
+
     @staticmethod
     def validate_authorization_redirect_uri(request: OAuth2Request, client: ClientModel) -> str:
         # Cognito requires redirect_uri and never redirects to an unregistered one.
@@ -217,8 +272,21 @@ class AuthorizationCodeGrant(_CognitoTokenResponse, grants.AuthorizationCodeGran
         )
 
     def query_authorization_code(self, code: str, client: ClientModel) -> AuthorizationCode | None:
-        # Taken atomically, so a code works once even under concurrent exchanges.
-        return self.server.store.take_code(code, client.get_client_id())
+        """Taken atomically, so a code works once even under concurrent exchanges.
+
+        Cognito developer guide, "Token endpoint": redirect_uri "must be the same redirect_uri
+        that was used to get authorization_code"; it does not say what a different one gets.
+        Cognito answers ``unauthorized_client`` (seen by developers, e.g. Stack Overflow
+        question 50264679), and a missing one is a missing parameter (``invalid_request``).
+        The code is used up either way.
+        """
+        found = self.server.store.take_code(code, client.get_client_id())
+        redirect_uri = self.request.payload.redirect_uri
+        if found is not None and not redirect_uri:
+            raise InvalidRequestError()
+        if found is not None and redirect_uri != found.redirect_uri:
+            raise UnauthorizedClientError()
+        return found
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
         """Nothing to do: query_authorization_code already consumed the code."""
@@ -240,6 +308,8 @@ class RefreshTokenGrant(_CognitoTokenResponse, grants.RefreshTokenGrant):
     """Cognito developer guide, "Refresh tokens": without rotation a refresh
     returns ID and access tokens only; with the client's rotation on, also a
     new refresh token, and the old one lives on for the retry grace period."""
+
+    TRIGGER_SOURCE = REFRESH_TOKENS
 
     def issue_token(self, user: Principal, refresh_token: RefreshToken) -> dict[str, Any]:
         scope = self.request.payload.scope or refresh_token.get_scope()
@@ -321,6 +391,13 @@ class _CognitoIDToken:
     def generate_user_info(self, user: Principal, scope: str) -> dict[str, Any]:
         return self.tokens.id_token_user_claims(user)
 
+    def process_token(self, grant: Any, response: Any) -> Any:
+        # The ID token has the shape the access token was made with (_CognitoTokenResponse).
+        shaped = getattr(grant.request, "shaped_user", None)
+        if shaped is not None:
+            grant.request.user = shaped
+        return super().process_token(grant, response)  # type: ignore[misc]
+
 
 class OpenIDCode(_CognitoIDToken, oidc_grants.OpenIDCode):
     def __init__(self, tokens: TokenFactory):
@@ -395,7 +472,13 @@ class UserInfoProtector(ResourceProtector):
         self.register_token_validator(_AccessTokenValidator(directory, store, tokens))
 
     def raise_error_response(self, error: OAuth2Error) -> None:
+        """RFC 6750 errors; a request without a bearer access token (no Authorization, or
+        another scheme) is ``invalid_token`` too, since Cognito developer guide, "userInfo
+        endpoint", documents 401 ``invalid_token`` and 400 ``invalid_request`` only, and
+        Authlib's own ``missing_authorization`` / ``unsupported_token_type`` are no RFC 6750 codes."""
         log.warning("userInfo: %s (%s)", error.error, error.get_error_description())
+        if error.error in ("missing_authorization", "unsupported_token_type"):
+            error = InvalidTokenError()
         # A ready Response passes through the app's HTTP error handlers untouched.
         abort(
             Response(

@@ -14,6 +14,7 @@ from . import mismatch
 from .config import COGNITO_PROVIDER, AppClient, User
 from .context import current_emulator
 from .forms import LoginForm
+from .localization import page_language, sign_in_label, translate
 from .models import HostedUISession
 from .oauth import RedirectMismatchError
 
@@ -101,17 +102,26 @@ def validated_grant(
 
 def login_page(form: LoginForm, error: str | None = None, status: int = 200) -> Response:
     """The sign-in page: the password form if the client supports COGNITO, and a link per
-    identity provider it supports (Cognito's "Sign in with your corporate ID")."""
+    identity provider it supports (Cognito's "Sign in with your corporate ID").
+
+    In the language of ``lang`` (localization.py). Cognito developer guide, "Authorize
+    endpoint" and "Login endpoint": ``login_hint`` fills the user name field.
+    """
     emulator = current_emulator()
     client = emulator.pool.client(request.args.get("client_id"))
+    language = page_language()
+    if form.username.data is None:
+        form.username.data = request.args.get("login_hint")
     html = render_template(
         "devidp/login.html",
         form=form,
-        error=error,
+        error=translate(error, language),
+        lang=language,
+        t=lambda text: translate(text, language),
         action=emulator.url("/login") + "?" + same_query(),
         client_name=(client.name or client.client_id) if client else "",
         pool_id=emulator.pool.pool_id,
-        signs_in_with=emulator.pool.signs_in_with,
+        signs_in_with=sign_in_label(emulator.pool.signs_in_with, language),
         password_sign_in=client is not None and client.supports(COGNITO_PROVIDER),
         providers=_provider_links(client),
     )

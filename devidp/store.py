@@ -57,27 +57,43 @@ class MemoryStore:
             self._refresh_tokens[token.token] = token
 
     def find_refresh_token(self, token: str) -> RefreshToken | None:
-        """A refresh token that is neither expired nor revoked, else None."""
+        """A refresh token that is neither expired, revoked nor rotated out, else None."""
         with self._lock:
             found = self._refresh_tokens.get(token)
-        if found is None or found.expires_at <= self.clock():
+        now = self.clock()
+        if found is None or found.expires_at <= now:
+            return None
+        if found.retired_until is not None and found.retired_until <= now:
             return None
         return found
+
+    def is_rotated_out(self, token: str) -> bool:
+        """Whether ``token`` was rotated out and its grace period is over: the API calls that
+        reuse (RefreshTokenReuseException). Remembered until the token would have expired."""
+        with self._lock:
+            found = self._refresh_tokens.get(token)
+        now = self.clock()
+        return (
+            found is not None
+            and found.expires_at > now
+            and found.retired_until is not None
+            and found.retired_until <= now
+        )
 
     def retire(self, token: RefreshToken, grace_seconds: int) -> None:
         """A rotated-out refresh token: valid ``grace_seconds`` more, for retries.
 
-        Cognito developer guide, "Refresh tokens" (refresh token rotation).
+        Cognito developer guide, "Refresh tokens" (refresh token rotation); API reference,
+        RefreshTokenRotationType: with RetryGracePeriodSeconds 0 "a successful request
+        immediately invalidates the submitted refresh token". A retry within the grace period
+        does not move its end.
         """
         with self._lock:
             current = self._refresh_tokens.get(token.token)
-            if current is None:
+            if current is None or current.retired_until is not None:
                 return
             until = min(current.expires_at, self.clock() + grace_seconds)
-            if grace_seconds <= 0:
-                del self._refresh_tokens[token.token]
-            else:
-                self._refresh_tokens[token.token] = replace(current, expires_at=until)
+            self._refresh_tokens[token.token] = replace(current, retired_until=until)
 
     def revoke(self, token: RefreshToken, access_token_lifetime: int) -> None:
         """Revoke a refresh token and every access token of its origin.

@@ -21,7 +21,7 @@ from joserfc.jwk import RSAKey
 
 from .config import AppClient, User
 from .keys import SigningKeys
-from .models import Principal
+from .models import Principal, TokenShape
 
 ALGORITHM = "RS256"
 #: Cognito developer guide, "Refresh tokens": a refresh token is an encrypted JWT
@@ -113,6 +113,17 @@ def userinfo_claims(user: User, client: AppClient, scope: str) -> dict[str, Any]
     return claims
 
 
+def _shape(principal: Principal) -> TokenShape:
+    """The issuance's shape; a principal not shaped by pre_token.py gets its own groups."""
+    return principal.shape or TokenShape(groups=principal.user.groups)
+
+
+def _reshaped(claims: dict[str, Any], added: Any, suppressed: frozenset[str]) -> dict[str, Any]:
+    """``claims`` with the hook's claims added or overridden, then its suppressed ones removed."""
+    claims.update(added)
+    return {name: value for name, value in claims.items() if name not in suppressed}
+
+
 class TokenFactory:
     """Mints and checks the pool's tokens for one issuer; ``clock`` gives iat and exp."""
 
@@ -154,6 +165,10 @@ class TokenFactory:
         return jwt.encode(header, claims, self.keys.access_key, algorithms=[ALGORITHM])
 
     def access_token(self, principal: Principal, client: AppClient, scope: str) -> str:
+        """A user's access token; ``principal.shape`` gives its groups and the pre token
+        generation hook's claims and scopes (Cognito developer guide: "Pre token generation
+        Lambda trigger")."""
+        shape = _shape(principal)
         now = int(self.clock())
         claims: dict[str, Any] = {
             "sub": principal.user.sub,
@@ -162,7 +177,7 @@ class TokenFactory:
             "origin_jti": principal.origin_jti,
             "event_id": principal.event_id,
             "token_use": "access",
-            "scope": scope,
+            "scope": shape.access_scope(scope),
             "auth_time": principal.auth_time,
             "iat": now,
             "exp": now + client.access_token_validity_seconds,
@@ -170,9 +185,9 @@ class TokenFactory:
             "username": principal.user.username,
             "version": 2,
         }
-        if principal.user.groups:
-            claims["cognito:groups"] = list(principal.user.groups)
-        return self._sign_access_token(claims)
+        if shape.groups:
+            claims["cognito:groups"] = list(shape.groups)
+        return self._sign_access_token(_reshaped(claims, shape.access_claims, shape.access_suppressed))
 
     def id_token_header(self) -> dict[str, str]:
         return {"alg": ALGORITHM, "kid": self.keys.id_key.kid}
@@ -192,12 +207,18 @@ class TokenFactory:
 
         Every attribute the client may read, whatever the email/phone/profile
         scopes (Cognito developer guide: "Understanding the identity (ID) token";
-        scopes narrow only userInfo).
+        scopes narrow only userInfo); the groups by precedence with their IAM roles
+        ("Adding groups to a user pool"), and the pre token generation hook's claims.
         """
         user = principal.user
+        shape = _shape(principal)
         claims: dict[str, Any] = {"sub": user.sub}
-        if user.groups:
-            claims["cognito:groups"] = list(user.groups)
+        if shape.groups:
+            claims["cognito:groups"] = list(shape.groups)
+        if shape.roles:
+            claims["cognito:roles"] = list(shape.roles)
+        if shape.preferred_role:
+            claims["cognito:preferred_role"] = shape.preferred_role
         claims.update(readable_attributes(user, principal.client))
         if user.identities:
             claims["identities"] = identities_claim(user)
@@ -211,7 +232,16 @@ class TokenFactory:
                 "jti": str(uuid.uuid4()),
             }
         )
-        return claims
+        return _reshaped(claims, shape.id_claims, shape.id_suppressed)
+
+    def id_token(self, principal: Principal) -> str:
+        """An ID token outside the OAuth endpoints (the user-pools API's AuthenticationResult):
+        no nonce or at_hash, which only an authorization request and a token response give."""
+        claims = {
+            **self.id_token_registered_claims(principal.client),
+            **self.id_token_user_claims(principal),
+        }
+        return jwt.encode(self.id_token_header(), claims, self.keys.id_key, algorithms=[ALGORITHM])
 
     def is_pool_jwt(self, token: str) -> bool:
         """Whether ``token`` is an ID or access token that this pool signed."""

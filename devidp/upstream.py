@@ -66,12 +66,18 @@ class UpstreamProvider:
         self._lock = threading.Lock()
 
     def authorization_url(self, pending: PendingFederation) -> str:
-        """Where the browser signs in at the provider: code flow with state, nonce and S256 PKCE."""
+        """Where the browser signs in at the provider: code flow with state, nonce and S256 PKCE.
+
+        Cognito developer guide, "Authorize endpoint" (login_hint): a request that goes to an
+        OIDC provider passes the client's ``login_hint`` on to it.
+        """
+        hint = pending.request.get("login_hint")
         url, _ = self._session().create_authorization_url(
             self._metadata_value("authorization_endpoint"),
             state=pending.state,
             nonce=pending.nonce,
             code_verifier=pending.code_verifier,
+            **({"login_hint": hint} if hint else {}),
         )
         return url
 

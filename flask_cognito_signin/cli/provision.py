@@ -107,11 +107,13 @@ class Provisioner:
             if pool_id is None:  # a dry run, and no pool yet: the rest would be new too
                 self.say(f"would create domain prefix {blueprint.domain_prefix}")
                 self.say(f"would create app client {blueprint.client_name}")
+                self.say(f"would create {_style(blueprint.client_name)} (Cognito's default look)")
                 if blueprint.user:
                     self.say(f"would create test user {blueprint.user[0]}")
                 return None
             self._domain(pool_id, blueprint.domain_prefix)
             client = self._client(pool_id, blueprint)
+            self.managed_login_style(pool_id, client, blueprint.client_name)
             if blueprint.user:
                 self._user(pool_id, *blueprint.user)
         if self.dry_run:
@@ -150,7 +152,36 @@ class Provisioner:
         owner = self.cognito.describe_user_pool_domain(Domain=prefix)["DomainDescription"].get("UserPoolId")
         if owner:
             raise ProvisionError(f"the domain prefix {prefix!r} belongs to user pool {owner}: choose another one")
-        self._do("create", thing, lambda: self.cognito.create_user_pool_domain(UserPoolId=pool_id, Domain=prefix))
+        # Version 2 is managed login, what the console gives a new domain; 1 is the classic hosted UI.
+        self._do("create", thing, lambda: self.cognito.create_user_pool_domain(
+            UserPoolId=pool_id, Domain=prefix, ManagedLoginVersion=2))
+
+    def managed_login_style(self, pool_id: str, client: dict[str, Any] | None, client_name: str) -> None:
+        """The managed login style the app client needs. API reference, CreateUserPoolDomain
+        (ManagedLoginVersion) and CreateManagedLoginBranding: "When you create an app client
+        programmatically, your app client has no branding style"; UseCognitoProvidedValues gives
+        Cognito's default one, as the console does. An endpoint that does not implement these
+        operations (moto) is said in one line, and the run goes on."""
+        thing = _style(client_name)
+        if client is None:  # a dry run that would create the client
+            self.say(f"would create {thing} (Cognito's default look)")
+            return
+        try:
+            found = self.cognito.describe_managed_login_branding_by_client(
+                UserPoolId=pool_id, ClientId=client["ClientId"])["ManagedLoginBranding"]
+        except self.cognito.exceptions.ResourceNotFoundException:
+            found = None
+        except self.cognito.exceptions.ClientError as error:
+            if not _not_implemented(error):
+                raise
+            self.say(f"{thing}: not made, the endpoint has no {error.operation_name} (moto has none): "
+                     "make one in the Cognito console (Branding, Managed login)")
+            return
+        if found is not None:
+            self._reuse(f"{thing} ({found['ManagedLoginBrandingId']})")
+            return
+        self._do("create", f"{thing} (Cognito's default look)", lambda: self.cognito.create_managed_login_branding(
+            UserPoolId=pool_id, ClientId=client["ClientId"], UseCognitoProvidedValues=True))
 
     def _client(self, pool_id: str, blueprint: Blueprint) -> dict[str, Any] | None:
         wanted = client_settings(blueprint.callback_url, blueprint.sign_out_url)
@@ -255,6 +286,16 @@ class Provisioner:
     def _clients_named(self, pool_id: str, name: str) -> list[dict[str, Any]]:
         clients = _pages(self.cognito, "list_user_pool_clients", "UserPoolClients", UserPoolId=pool_id, MaxResults=60)
         return [client for client in clients if client["ClientName"] == name]
+
+
+def _style(client_name: str) -> str:
+    return f"managed login style of app client {client_name}"
+
+
+def _not_implemented(error: Any) -> bool:
+    """An answer that is no Cognito error but a bare HTTP status (botocore then names the error by
+    the status): what an emulator without the operation, such as moto, gives."""
+    return str(error.response.get("Error", {}).get("Code", "")).isdigit()
 
 
 def hosted_ui_domain(prefix: str, region: str) -> str:

@@ -19,11 +19,17 @@ from flask_cognito_signin.cli.pools import discovery_settings
 from flask_cognito_signin.cli.provision import Provisioned
 from flask_cognito_signin.oidc import Provider, ProviderConfigurationError
 from flask_cognito_signin.settings import Settings
+from tests.support.tools import require_module
 
 POOL, PREFIX, CLIENT = "rp-pool", "rp-test-app", "sign-in-with-cognito"
 EMAIL, PASSWORD = "alice@example.com", "Correct-h0rse-battery!"
 BASE_URL = "https://rp.example.com"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+#: moto (5.x) has no managed login branding: provision says so and goes on (test_managed_login_style_* below
+#: check the calls against botocore's Stubber instead).
+MOTO_HAS_NO_STYLES = (f"managed login style of app client {CLIENT}: not made, the endpoint has no "
+                      "DescribeManagedLoginBrandingByClient (moto has none): make one in the Cognito console "
+                      "(Branding, Managed login)")
 
 
 @pytest.fixture
@@ -74,10 +80,11 @@ def test_it_creates_the_pool_domain_app_client_and_test_user_as_prescribed(aws, 
     assert result.exit_code == 0, result.output
     pool_id = the_pool_id(aws)
     client = the_client(aws)
-    assert result.output.splitlines()[:5] == [
+    assert result.output.splitlines()[:6] == [
         f"created user pool {POOL} ({pool_id})",
         f"created domain prefix {PREFIX} ({PREFIX}.auth.eu-west-1.amazoncognito.com)",
         f"created app client {CLIENT} ({client['ClientId']})",
+        MOTO_HAS_NO_STYLES,
         f"created test user {EMAIL} (email verified)",
         f"set the password of test user {EMAIL} (permanent)",
     ]
@@ -216,10 +223,11 @@ def test_a_second_run_reuses_everything_and_makes_no_duplicates(aws, provision, 
     result = provision("--user", EMAIL, "--force")
 
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:5] == [
+    assert result.output.splitlines()[:6] == [
         f"reused user pool {POOL} ({the_pool_id(aws)})",
         f"reused domain prefix {PREFIX} ({PREFIX}.auth.eu-west-1.amazoncognito.com)",
         f"reused app client {CLIENT} ({first_client['ClientId']})",
+        MOTO_HAS_NO_STYLES,
         f"reused test user {EMAIL}",
         f"set the password of test user {EMAIL} (permanent)",
     ]
@@ -334,6 +342,7 @@ def test_a_dry_run_on_an_empty_account_says_what_it_would_create_and_creates_not
         f"would create user pool {POOL}",
         f"would create domain prefix {PREFIX}",
         f"would create app client {CLIENT}",
+        f"would create managed login style of app client {CLIENT} (Cognito's default look)",
         f"would create test user {EMAIL}",
         "would register callback URL http://localhost:5000/oauth/v2/callback",
         "would register sign-out URL http://localhost:5000/",
@@ -352,10 +361,11 @@ def test_a_dry_run_says_what_it_would_reuse_and_update_and_changes_nothing(aws, 
     result = provision("--user", EMAIL, "--dry-run")
 
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[:5] == [
+    assert result.output.splitlines()[:6] == [
         f"would reuse user pool {POOL} ({the_pool_id(aws)})",
         f"would reuse domain prefix {PREFIX} ({PREFIX}.auth.eu-west-1.amazoncognito.com)",
         f"would update app client {CLIENT} ({client['ClientId']}): LogoutURLs",
+        MOTO_HAS_NO_STYLES,
         f"would reuse test user {EMAIL}",
         f"would set the password of test user {EMAIL} (permanent)",
     ]
@@ -527,3 +537,68 @@ def test_the_domain_prefix_is_required_except_for_delete(cli):
 
     assert result.exit_code == 2
     assert "Missing option '--domain-prefix'." in result.output
+
+
+# The managed login style, where moto cannot check it: botocore's Stubber answers as Cognito documents ----------
+
+
+_STYLE_ID = "6f0c6a8e-1a2b-4c3d-8e9f-0a1b2c3d4e5f"
+_ASKED = {"UserPoolId": "eu-west-1_abc", "ClientId": "client1"}
+
+
+@pytest.fixture
+def stubbed():
+    """A cognito-idp client whose answers the test queues (botocore's Stubber), and a Provisioner on it."""
+    require_module("boto3", "pip install -r requirements-dev.txt")
+    import boto3
+    from botocore.stub import Stubber
+
+    from flask_cognito_signin.cli.provision import Provisioner
+
+    cognito = boto3.client("cognito-idp", region_name="eu-west-1", aws_access_key_id="x", aws_secret_access_key="x")
+    said: list[str] = []
+    with Stubber(cognito) as stubber:
+        yield stubber, Provisioner(cognito, said.append), said
+        stubber.assert_no_pending_responses()
+
+
+def test_a_new_domain_gets_managed_login_not_the_classic_hosted_ui(stubbed):
+    """CreateUserPoolDomain ManagedLoginVersion: 2 is managed login (moto takes and forgets it)."""
+    stubber, provisioner, said = stubbed
+    stubber.add_response("describe_user_pool", {"UserPool": {}}, expected_params={"UserPoolId": "eu-west-1_abc"})
+    stubber.add_response("describe_user_pool_domain", {"DomainDescription": {}}, expected_params={"Domain": PREFIX})
+    stubber.add_response("create_user_pool_domain", {}, expected_params={
+        "UserPoolId": "eu-west-1_abc", "Domain": PREFIX, "ManagedLoginVersion": 2})
+    provisioner._domain("eu-west-1_abc", PREFIX)
+    assert said == [f"created domain prefix {PREFIX} ({PREFIX}.auth.eu-west-1.amazoncognito.com)"]
+
+
+def test_managed_login_style_is_created_with_cognitos_defaults_for_a_client_without_one(stubbed):
+    stubber, provisioner, said = stubbed
+    stubber.add_client_error("describe_managed_login_branding_by_client", "ResourceNotFoundException",
+                             expected_params=_ASKED)
+    stubber.add_response("create_managed_login_branding",
+                         {"ManagedLoginBranding": {"ManagedLoginBrandingId": _STYLE_ID}},
+                         expected_params={**_ASKED, "UseCognitoProvidedValues": True})
+    provisioner.managed_login_style("eu-west-1_abc", {"ClientId": "client1"}, CLIENT)
+    assert said == [f"created managed login style of app client {CLIENT} (Cognito's default look)"]
+
+
+def test_managed_login_style_of_the_client_is_reused(stubbed):
+    stubber, provisioner, said = stubbed
+    stubber.add_response("describe_managed_login_branding_by_client",
+                         {"ManagedLoginBranding": {"ManagedLoginBrandingId": _STYLE_ID}}, expected_params=_ASKED)
+    provisioner.managed_login_style("eu-west-1_abc", {"ClientId": "client1"}, CLIENT)
+    assert said == [f"reused managed login style of app client {CLIENT} ({_STYLE_ID})"]
+
+
+def test_a_refusal_about_the_style_stops_the_run_in_one_line(stubbed):
+    from flask_cognito_signin.cli.aws import AWSError, one_line_errors
+
+    stubber, provisioner, said = stubbed
+    stubber.add_client_error("describe_managed_login_branding_by_client", "NotAuthorizedException",
+                             "not allowed", expected_params=_ASKED)
+    refused = "AWS DescribeManagedLoginBrandingByClient failed: NotAuthorizedException"
+    with pytest.raises(AWSError, match=refused), one_line_errors():
+        provisioner.managed_login_style("eu-west-1_abc", {"ClientId": "client1"}, CLIENT)
+    assert said == []

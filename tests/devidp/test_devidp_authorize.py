@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from urllib.parse import urlencode
 
 import pytest
@@ -67,15 +68,52 @@ def test_scope_not_allowed_for_client_redirects_invalid_scope(
         assert answer == {"error": "invalid_scope", "state": "st-1"}
 
 
-def test_unsupported_response_type_redirects_with_error(hosted_ui):
-    response = hosted_ui.authorize(hosted_ui.params(response_type="token", state="s"))
-    assert hosted_ui.query(response.location)["error"] == "unsupported_response_type"
+@pytest.mark.parametrize(
+    ("flows", "response_type", "error"),
+    [
+        pytest.param(("code",), None, "invalid_request", id="missing"),
+        pytest.param(("code",), "", "invalid_request", id="empty"),
+        pytest.param(("code",), "token", "unauthorized_client", id="token-for-a-code-client"),
+        pytest.param(("implicit",), "code", "unauthorized_client", id="code-for-an-implicit-client"),
+        pytest.param(("code",), "id_token", "unsupported_response_type", id="not-code-or-token"),
+        pytest.param(("code", "implicit"), "token", "unsupported_response_type", id="implicit-not-emulated"),
+    ],
+)
+def test_response_type_errors_as_cognito_names_them(make_hosted_ui, pool_with_client, flows, response_type, error):
+    """Cognito developer guide, "Authorize endpoint" (negative responses): "if response_type is
+    not included" is invalid_request; "code" or "token" without the permission for it is
+    unauthorized_client; both go to the redirect_uri with the state, and no code is given."""
+    driver = make_hosted_ui(pool_with_client(allowed_oauth_flows=flows))
+    params = driver.params(response_type=response_type, state="st-9")
+    for path in ("/oauth2/authorize", "/login"):
+        response = driver.http.get(BASE_URL + path + "?" + urlencode(params))
+        assert response.status_code == 302
+        assert response.location.startswith(params["redirect_uri"] + "?")
+        assert driver.query(response.location) == {"error": error, "state": "st-9"}
 
 
-def test_client_without_code_flow_is_unauthorized(make_hosted_ui, pool_with_client):
-    driver = make_hosted_ui(pool_with_client(allowed_oauth_flows=("implicit",)))
-    response = driver.authorize(driver.params())
-    assert driver.query(response.location)["error"] == "unauthorized_client"
+@pytest.mark.parametrize(
+    "scope",
+    ["email", "profile", "phone", "email profile", "phone demo-api/read"],
+)
+def test_email_profile_and_phone_need_openid(make_hosted_ui, pool, scope):
+    """Cognito developer guide, "Authorize endpoint" (scope): "The phone, email, and profile
+    scopes can only be requested if openid scope is also requested": refused, no code."""
+    client = replace(pool.default_client, allowed_scopes=("openid", "email", "profile", "phone", "demo-api/read"))
+    driver = make_hosted_ui(replace(pool, clients=(client, *pool.clients[1:])))
+    params = driver.params(scope=scope, state="st-2")
+    response = driver.authorize(params)
+    assert response.location.startswith(params["redirect_uri"] + "?")
+    assert driver.query(response.location) == {"error": "invalid_scope", "state": "st-2"}
+    page = driver.login_page(params)
+    assert driver.query(page.location) == {"error": "invalid_scope", "state": "st-2"}
+
+
+def test_openid_with_or_without_the_others_signs_in(make_hosted_ui, pool):
+    client = replace(pool.default_client, allowed_scopes=("openid", "email", "demo-api/read"))
+    driver = make_hosted_ui(replace(pool, clients=(client, *pool.clients[1:])))
+    for scope in ("openid email", "openid", "demo-api/read"):
+        assert driver.sign_in(scope=scope, prompt="login").code
 
 
 @pytest.mark.parametrize(

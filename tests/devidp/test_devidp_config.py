@@ -258,3 +258,88 @@ def test_load_config_reports_unreadable_and_invalid_files(tmp_path):
 def test_replace_revalidates(pool):
     with pytest.raises(ConfigError, match="callback_urls"):
         replace(pool.default_client, callback_urls=())
+
+
+# Groups and the pre token generation hook ------------------------------------------------------
+
+
+def test_groups_with_precedence_and_roles_from_the_pool_file(tmp_path):
+    path = tmp_path / "pool.toml"
+    path.write_text(
+        DEFAULT_CONFIG_PATH.read_text()
+        + """
+[[groups]]
+name = "admins"
+precedence = 1
+role_arn = "arn:aws:iam::123456789012:role/Admins"
+
+[[groups]]
+name = "readers"
+description = "Can read"
+"""
+    )
+    pool = load_config(path)
+    assert [(g.name, g.precedence, g.role_arn) for g in pool.groups] == [
+        ("admins", 1, "arn:aws:iam::123456789012:role/Admins"),
+        ("readers", None, None),
+    ]
+    assert pool.group_claims(pool.default_user).preferred_role == "arn:aws:iam::123456789012:role/Admins"
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        pytest.param({"name": "admins", "precedence": -1}, "groups[0].precedence: must be a whole number from 0",
+                     id="negative-precedence"),
+        pytest.param({"name": "admins", "precedence": 2**31}, "groups[0].precedence", id="too-large"),
+        pytest.param({"name": "admins", "precedence": True}, "groups[0].precedence", id="boolean"),
+        pytest.param({"name": "admins", "precedence": "1"}, "groups[0].precedence", id="string"),
+        pytest.param({"name": "admins", "role_arn": "Admins"}, "groups[0].role_arn: must be an IAM role ARN",
+                     id="not-an-arn"),
+        pytest.param({"name": "admins", "role_arn": "arn:aws:s3:::bucket"}, "groups[0].role_arn", id="not-a-role"),
+        pytest.param({"name": "has space"}, "groups[0].name", id="bad-name"),
+        pytest.param({"name": "admins", "colour": "red"}, "groups[0].colour: unknown field", id="unknown-field"),
+        pytest.param({"precedence": 1}, "groups[0].name: required field is missing", id="no-name"),
+    ],
+)
+def test_group_errors_name_the_field(groups, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config(_data(groups=[groups]), source="my.toml")
+
+
+def test_declared_groups_are_the_only_ones_users_may_be_in():
+    with pytest.raises(ConfigError, match=re.escape("users[0].groups: 'admin' is not one of the pool's [[groups]]")):
+        parse_config(_data(users__groups=["admin"], groups=[{"name": "admins"}]))
+    with pytest.raises(ConfigError, match="two groups share a name"):
+        parse_config(_data(groups=[{"name": "admins"}, {"name": "admins"}]))
+    with pytest.raises(ConfigError, match=re.escape("groups: must be an array of tables ([[groups]])")):
+        parse_config(_data(groups={"name": "admins"}))
+    # Without [[groups]], group names are free, as before.
+    assert parse_config(_data(users__groups=["anything"])).default_user.groups == ("anything",)
+
+
+def test_the_pre_token_generation_hook_is_imported_at_load():
+    pool = parse_config(_data(pre_token_generation="tests.devidp.pre_token_hooks:recording"))
+    from tests.devidp import pre_token_hooks
+
+    assert pool.pre_token_hook is pre_token_hooks.recording
+    assert parse_config(_data()).pre_token_hook is None
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        pytest.param("tests.devidp.pre_token_hooks", "is not a callable's name like", id="no-function"),
+        pytest.param("not a name:f", "is not a callable's name like", id="spaces"),
+        pytest.param(42, "is not a callable's name like", id="not-a-string"),
+        pytest.param("tests.devidp.no_such_module:f", "cannot import tests.devidp.no_such_module: ModuleNotFoundError",
+                     id="no-module"),
+        pytest.param("tests.devidp.pre_token_hooks:missing", "has no callable missing", id="no-attribute"),
+        pytest.param("tests.devidp.pre_token_hooks:not_callable", "has no callable not_callable", id="not-callable"),
+        pytest.param("tests.devidp.pre_token_hooks:one_argument", "must take (event, context)", id="one-argument"),
+    ],
+)
+def test_a_wrong_hook_stops_the_start_with_a_clear_message(name, message):
+    with pytest.raises(ConfigError, match=re.escape("my.toml: pre_token_generation: ")) as caught:
+        parse_config(_data(pre_token_generation=name), source="my.toml")
+    assert message in str(caught.value)

@@ -245,6 +245,18 @@ def test_the_pool_sends_the_browser_to_the_provider_as_a_relying_party(chain):
     assert len(sent["state"]) >= 32 and len(sent["nonce"]) >= 32
 
 
+def test_the_clients_login_hint_goes_on_to_the_provider(chain):
+    """Cognito developer guide, "Authorize endpoint" (login_hint): a request that goes to an OIDC
+    provider gets the client's login_hint; this provider (an emulator too) fills its sign-in page
+    with it."""
+    _, provider_url = chain.to_provider(login_hint="alice@corp.example")
+    assert _query(provider_url)["login_hint"] == "alice@corp.example"
+    page = chain.browser.get(_get(chain.browser, provider_url).headers["Location"], timeout=10)
+    assert 'name="username" type="text" value="alice@corp.example"' in page.text
+    _, without = chain.to_provider()
+    assert "login_hint" not in _query(without)
+
+
 def test_a_sign_in_through_the_provider_makes_a_federated_user(chain):
     """The client gets tokens for the pool's user ``<ProviderName>_<sub>``: the ID token has
     the ``identities`` claim, the mapped attributes (a userInfo "true" becomes a boolean) and

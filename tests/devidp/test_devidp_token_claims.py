@@ -117,8 +117,9 @@ def test_id_token_leaves_out_what_the_client_may_not_read(make_hosted_ui, pool, 
 
 
 def test_without_openid_there_is_no_id_token(make_hosted_ui, pool_with_client):
-    driver = make_hosted_ui(pool_with_client(allowed_scopes=("openid", "email")))
-    response = driver.exchange(driver.sign_in(scope="email"))
+    """A custom scope alone (email, phone and profile need openid: test_devidp_authorize.py)."""
+    driver = make_hosted_ui(pool_with_client(allowed_scopes=("openid", "demo-api/read")))
+    response = driver.exchange(driver.sign_in(scope="demo-api/read"))
     assert response.status_code == 200
     assert "id_token" not in response.get_json()
 

@@ -102,15 +102,28 @@ def test_expired_token_is_401(make_hosted_ui, pool_with_client, clock):
     assert 'error="invalid_token"' in response.headers["WWW-Authenticate"]
 
 
-def test_missing_authorization_is_401(http):
-    response = http.get("/oauth2/userInfo")
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({}, id="no-authorization"),
+        pytest.param({"Authorization": "Basic ZGVtbzpEZW1vUGFzczEh"}, id="basic"),
+        pytest.param({"Authorization": "Bearer"}, id="bearer-without-token"),
+        pytest.param({"Authorization": "Token abc"}, id="other-scheme"),
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_request_without_a_bearer_token_is_401_invalid_token(http, headers, method):
+    """RFC 6750 section 3 and Cognito developer guide, "userInfo endpoint": 401 with
+    ``WWW-Authenticate: Bearer error="invalid_token"``, never Authlib's missing_authorization."""
+    response = http.open("/oauth2/userInfo", method=method, headers=headers)
     assert response.status_code == 401
-    assert "WWW-Authenticate" in response.headers
+    assert response.headers["WWW-Authenticate"].startswith('Bearer error="invalid_token"')
+    assert response.get_json()["error"] == "invalid_token"
 
 
 def test_token_without_openid_scope_is_refused(make_hosted_ui, pool_with_client):
-    driver = make_hosted_ui(pool_with_client(allowed_scopes=("openid", "email")))
-    access_token = driver.exchange(driver.sign_in(scope="email")).get_json()["access_token"]
+    driver = make_hosted_ui(pool_with_client(allowed_scopes=("openid", "demo-api/read")))
+    access_token = driver.exchange(driver.sign_in(scope="demo-api/read")).get_json()["access_token"]
     response = driver.userinfo(access_token)
     assert response.status_code == 403
     assert response.get_json()["error"] == "insufficient_scope"
