@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -128,11 +129,13 @@ def start_server(
     domain_url: str | None = None,
     instance_path: str | os.PathLike[str] | None = None,
     log_requests: bool = False,
+    on_users_changed: Callable[[PoolConfig], None] | None = None,
 ) -> RunningServer:
     """Serve a new emulator: the issuer on ``port``, the pool domain on ``domain_port``.
 
     Port 0 picks a free port. Each public origin defaults to the config's,
     else ``http://{host}:{actual port}``. Raises OSError if a port is taken.
+    ``on_users_changed``: as for ``create_apps``.
     """
     pool = config or load_config()
     listeners: list[socket.socket] = []
@@ -147,6 +150,7 @@ def start_server(
             or f"http://{_url_host(host)}:{issuer_port}",
             domain_url=domain_url or pool.domain_url or f"http://{_url_host(host)}:{bound_domain_port}",
             instance_path=instance_path,
+            on_users_changed=on_users_changed,
         )
         issuer = _serve(apps.issuer, host, listeners[0], log_requests, "devidp-issuer")
         try:
