@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 
 from flask_cognito_signin import CognitoSignIn, current_user, groups_required, login_required
+from flask_cognito_signin.signals import auth_event
 from flask_cognito_signin.testing import pool
 
 
@@ -36,11 +39,76 @@ def test_a_protected_view_with_a_real_sign_in(cognito_emulator, tmp_path):
     assert client.get("/admin").status_code == 200
 
 
-def test_a_wrong_password_says_where_the_sign_in_stopped(cognito_emulator, tmp_path):
+def test_a_wrong_password_says_where_the_sign_in_stopped_and_what_the_page_said(cognito_emulator, tmp_path):
     client = make_app(cognito_emulator, tmp_path).test_client()
-    with pytest.raises(AssertionError, match="did not sign 'test-user' in"):
+    with pytest.raises(AssertionError, match=r"did not sign 'test-user' in(.|\n)*Incorrect username or password\."):
         cognito_emulator.sign_in(client, password="wrong")
     assert client.get("/reports").status_code == 302
+
+
+@pytest.fixture
+def auth_events():
+    """The names of the auth events the app sends (flask_cognito_signin.signals.auth_event) while the test runs."""
+    sent = []
+
+    def receive(sender, **fields):
+        sent.append(sender)
+
+    with auth_event.connected_to(receive):
+        yield sent
+
+
+def test_expired_tokens_are_refreshed_at_the_emulator(cognito_emulator, tmp_path, auth_events):
+    client = make_app(cognito_emulator, tmp_path).test_client()
+    cognito_emulator.sign_in(client)
+    assert client.get("/reports").status_code == 200
+    assert "refresh" not in auth_events  # an hour-long access token is not due yet
+    cognito_emulator.expire_tokens(client)
+    assert client.get("/reports").get_data(as_text=True) == "reports for test-user"
+    assert client.get("/reports").status_code == 200
+    assert auth_events.count("refresh") == 1  # once: the refreshed token is good for another hour
+
+
+def test_a_refresh_the_pool_refuses_signs_the_user_out(cognito_emulator, tmp_path, auth_events):
+    client = make_app(cognito_emulator, tmp_path).test_client()
+    cognito_emulator.sign_in(client)
+    cognito_emulator.global_sign_out("test-user")
+    assert client.get("/reports").status_code == 200  # the access token still counts until it expires
+    cognito_emulator.expire_tokens(client)
+    answer = client.get("/reports")
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    assert "refresh_failed" in auth_events
+    assert client.get("/reports").status_code == 302  # signed out for good
+
+
+def test_expire_tokens_says_when_nobody_is_signed_in(cognito_emulator, tmp_path):
+    client = make_app(cognito_emulator, tmp_path).test_client()
+    with pytest.raises(AssertionError, match="no session cookie: sign a user in first"):
+        cognito_emulator.expire_tokens(client)
+
+
+class TestAPoolThatDoesNotKnowTheApp:
+    @pytest.fixture
+    def cognito_pool(self):
+        return pool(callback_base="https://elsewhere.example")
+
+    def test_sign_in_shows_the_emulators_error_page(self, cognito_emulator, tmp_path):
+        client = make_app(cognito_emulator, tmp_path).test_client()
+        with pytest.raises(AssertionError) as failure:
+            cognito_emulator.sign_in(client)
+        assert re.search(r"An error was encountered with the requested page\.\nredirect_mismatch",
+                         str(failure.value)), failure.value
+
+
+class TestAUserWithATemporaryPassword:
+    @pytest.fixture
+    def cognito_pool(self):
+        return pool(users=[{"username": "newbie", "password": "Temp-Pass-1", "status": "FORCE_CHANGE_PASSWORD"}])
+
+    def test_sign_in_shows_the_page_that_asks_for_a_new_password(self, cognito_emulator, tmp_path):
+        client = make_app(cognito_emulator, tmp_path).test_client()
+        with pytest.raises(AssertionError, match=r"/login/new-password:\nChange Password\nPlease enter a new password"):
+            cognito_emulator.sign_in(client, "newbie", "Temp-Pass-1")
 
 
 class TestAPoolOfTheTestsOwn:
