@@ -77,6 +77,11 @@ class CognitoEmulator:
     def issuer(self) -> str:
         return self.server.issuer
 
+    @property
+    def admin_url(self) -> str:
+        """The issuer's origin, where the admin API answers: what `python -m devidp admin --url` takes."""
+        return self.server.issuer_base_url
+
     def app_config(self, app_base_url: str = "http://localhost") -> dict[str, str]:
         """The settings that point an app at this pool; update app.config with them before CognitoSignIn(app)."""
         return {"OIDC_DISCOVERY_URL": self.discovery_url, "OIDC_CLIENT_ID": self.client_id,

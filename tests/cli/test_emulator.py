@@ -44,7 +44,7 @@ app = Flask(__name__)
 app.config.update({{name: os.environ[name] for name in NAMES if name in os.environ}})
 CognitoSignIn(app, url_prefix={url_prefix!r})
 """
-SETTING = re.compile(r"^  ([A-Z_]+)=(\S+)$", re.M)
+SETTING = re.compile(r"^  ([A-Z_]+)=(\S+)$", re.MULTILINE)
 SHOWN = {"SECRET_KEY", "OIDC_DISCOVERY_URL", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "APP_BASE_URL"}
 
 
@@ -158,7 +158,9 @@ def test_an_app_with_no_settings_gets_them_and_the_test_users_sign_in(their_app,
     assert stat.S_IMODE(pool_file.stat().st_mode) == 0o600  # it holds the passwords and the client secret
 
     assert signs_in(settings, "test-user", "Test-Password-1", tmp_path / "app-instance", url_prefix)
-    assert "The emulator stopped." in running.stop()
+    log = running.stop()
+    assert "POST /login: test-user signed in" in log and "The emulator stopped." in log
+    assert "state=" not in log and "nonce=" not in log  # no request lines: they carry the sign-in's state
 
 
 def test_write_env_sets_the_settings_keeps_the_rest_and_sets_aside_another_pool(their_app, emulate, tmp_path):

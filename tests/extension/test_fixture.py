@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from flask import Flask
@@ -79,6 +81,19 @@ def test_a_refresh_the_pool_refuses_signs_the_user_out(cognito_emulator, tmp_pat
     assert answer.status_code == 302 and "/login" in answer.headers["Location"]
     assert "refresh_failed" in auth_events
     assert client.get("/reports").status_code == 302  # signed out for good
+
+
+def test_the_admin_cli_changes_the_fixtures_pool_at_its_admin_url(cognito_emulator, tmp_path):
+    """`python -m devidp admin --url <admin_url> disable test-user`: --url before the command, as the docs say."""
+    client = make_app(cognito_emulator, tmp_path).test_client()
+    cognito_emulator.sign_in(client)
+    disabled = subprocess.run([sys.executable, "-m", "devidp", "admin", "--url", cognito_emulator.admin_url, "disable",
+                               "test-user"], check=False, capture_output=True, text=True, timeout=30)
+    assert disabled.returncode == 0, disabled.stderr
+    cognito_emulator.expire_tokens(client)
+    assert client.get("/reports").status_code == 302  # a disabled user's refresh token stops working
+    with pytest.raises(AssertionError, match="Incorrect username or password"):  # what Cognito says to a disabled one
+        cognito_emulator.sign_in(client)
 
 
 def test_expire_tokens_says_when_nobody_is_signed_in(cognito_emulator, tmp_path):
