@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import secrets
 import string
+import tomllib
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,18 +48,20 @@ def for_app(path: Path, callback_url: str, sign_out_url: str) -> tuple[PoolConfi
     """The pool of `path`, or a new one, with the app client registered for both URLs; and whether it changed
     (and is to be saved).
 
-    Raises devidp.ConfigError naming the field and the rule (a file edited wrongly, an http URL
-    that is not on localhost, which Cognito refuses).
+    The URLs are added to the file's own tables, so that what the pool generates (the user names
+    of a pool that signs in with email) stays out of them. Raises devidp.ConfigError naming the
+    field and the rule: a file edited wrongly, an http URL that is not on localhost (Cognito
+    refuses those).
     """
     from devidp import load_config, parse_config
 
-    existing = load_config(path) if path.exists() else None
-    pool = existing or parse_config(_new_pool(callback_url, sign_out_url), source="the new pool")
-    client = pool.default_client
-    registered = replace(client, callback_urls=_with(client.callback_urls, callback_url),
-                         logout_urls=_with(client.logout_urls, sign_out_url))
-    if registered != client:
-        pool = replace(pool, clients=(registered, *pool.clients[1:]))
+    existing = load_config(path) if path.exists() else None  # a file that breaks a rule is named as such
+    data = tomllib.loads(path.read_text()) if existing else _new_pool(callback_url, sign_out_url)
+    client = data["clients"][0]
+    for key, url in (("callback_urls", callback_url), ("logout_urls", sign_out_url)):
+        urls = client.get(key, [])
+        client[key] = urls if url in urls else [*urls, url]
+    pool = parse_config(data, source=str(path) if existing else "the app's new pool")
     return pool, pool != existing
 
 
@@ -102,7 +104,3 @@ def _new_pool(callback_url: str, sign_out_url: str) -> dict[str, Any]:
 
 def _drawn(length: int) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
-
-
-def _with(urls: tuple[str, ...], url: str) -> tuple[str, ...]:
-    return urls if url in urls else (*urls, url)

@@ -17,7 +17,7 @@ import socket
 import threading
 from collections import ChainMap
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
@@ -29,7 +29,7 @@ from ..state import EXTENSION_KEY, Unconfigured
 from . import emulated_pool, envfile
 
 if TYPE_CHECKING:
-    from devidp import PoolConfig, RunningServer
+    from devidp import AppClient, PoolConfig, RunningServer, User
 
 #: Settings that point the app at another provider: with them the emulator's would clash or be ignored.
 ELSEWHERE = ("COGNITO_REGION", "COGNITO_USER_POOL_ID", "COGNITO_DOMAIN", "OIDC_PROVIDERS_FILE")
@@ -94,7 +94,7 @@ def _existing_pool(path: Path) -> PoolConfig | None:
         raise click.ClickException(f"{error}\nFix the file, or delete it to start with a new pool.") from error
 
 
-def _planned_settings(host: str, port: int, pool_id: str, client: Any, app_url: str | None,
+def _planned_settings(host: str, port: int, pool_id: str, client: AppClient | None, app_url: str | None,
                       new_secret_key: str | None) -> dict[str, str]:
     """The settings the emulator will give the app, for checking them before it starts: with --port 0 the port,
     and in a new pool the client's ID and secret, are not known yet, but any make the same check. The
@@ -223,8 +223,11 @@ def _report(running: RunningServer, pool: PoolConfig, settings: Settings, values
     click.echo("Press Ctrl-C to stop.")
 
 
-def _describe(user: Any, pool: PoolConfig) -> str:
-    name = user.email if pool.username_attributes else user.username
+def _describe(user: User, pool: PoolConfig) -> str:
+    """The user as the sign-in page asks for it (the email in pools that sign in with it), with its password."""
+    sign_in_names = (user.email if attribute == "email" else user.attributes.get(attribute)
+                     for attribute in pool.username_attributes)
+    name = next((value for value in sign_in_names if value), user.username)
     details = [f"groups: {', '.join(user.groups)}" if user.groups else "no groups"]
     if not user.enabled:
         details.append("disabled")

@@ -16,6 +16,7 @@ import stat
 import subprocess
 import sys
 import threading
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -210,6 +211,54 @@ def test_a_restart_keeps_the_app_client_and_the_users_the_admin_api_added(their_
     assert "  alice  password Alice-Pass-1  (no groups)\n" in second.output
     assert signs_in(second.settings(), "alice", "Alice-Pass-1", folder / "app-instance")
     second.stop()
+
+
+def test_a_pool_file_edited_by_hand_is_served_with_the_apps_urls_added(their_app, emulate):
+    folder = their_app("/auth")
+    pool_file = folder / "instance" / "cognito-emulator" / "pool.toml"
+    pool_file.parent.mkdir(parents=True)
+    pool_file.write_text("""pool_id = "eu-west-1_Edited1"
+username_attributes = ["email"]
+
+[[users]]
+email = "ana@example.com"
+password = "Ana-Password-1"
+groups = ["admins"]
+status = "FORCE_CHANGE_PASSWORD"
+
+[[users]]
+email = "bo@example.com"
+password = "Bo-Password-1"
+enabled = false
+totp_secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+[[clients]]
+client_id = "editedclient"
+client_secret = "edited-client-secret"
+callback_urls = ["https://shop.example.com/oauth/v2/callback"]
+logout_urls = ["https://shop.example.com/"]
+""")
+    running = emulate(folder)
+    assert running.settings()["OIDC_CLIENT_ID"] == "editedclient"
+    assert "/eu-west-1_Edited1/.well-known/openid-configuration" in running.settings()["OIDC_DISCOVERY_URL"]
+    assert "  ana@example.com  password Ana-Password-1  (groups: admins; chooses a new password at sign-in)\n" \
+        in running.output
+    assert "  bo@example.com  password Bo-Password-1  (no groups; disabled; asked for a TOTP code)\n" in running.output
+    running.stop()
+    saved = tomllib.loads(pool_file.read_text())["clients"][0]
+    assert saved["callback_urls"] == ["https://shop.example.com/oauth/v2/callback",
+                                      "http://localhost:5000/auth/oauth/v2/callback"]
+    assert saved["logout_urls"] == ["https://shop.example.com/", "http://localhost:5000/"]
+
+
+def test_a_pool_file_that_breaks_a_rule_is_named_with_the_rule(tmp_path):
+    pool_file = tmp_path / "instance" / "cognito-emulator" / "pool.toml"
+    pool_file.parent.mkdir(parents=True)
+    pool_file.write_text('pool_id = "nope"\n')
+    result = run_command(tmp_path)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{pool_file}: pool_id: 'nope' is not a user pool id" in result.output
+    assert "Fix the file, or delete it to start with a new pool." in result.output
 
 
 # Refusals: in this process, nothing started ---------------------------------------------------------------------------
