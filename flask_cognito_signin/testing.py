@@ -63,7 +63,8 @@ def pool(
 
 @dataclass
 class CognitoEmulator:
-    """A running emulator of one user pool: its URLs, its first app client, and a sign-in helper."""
+    """A running emulator of one user pool: its URLs, its first app client, and helpers that sign a user in,
+    make their tokens expire and sign them out at the pool."""
 
     server: Any  # devidp.RunningServer
     client_id: str
@@ -134,7 +135,12 @@ class CognitoEmulator:
     def global_sign_out(self, username: str) -> None:
         """Sign `username` out at the pool, as Cognito's AdminUserGlobalSignOut does: their refresh tokens
         stop working, so the app signs them out at its next refresh (`expire_tokens` makes it due)."""
-        self.server.apps.emulator.directory.global_sign_out(username)
+        from devidp.directory import UserNotFound
+
+        try:
+            self.server.apps.emulator.directory.global_sign_out(username)
+        except UserNotFound:
+            raise AssertionError(f"the emulated pool has no user {username!r}") from None
 
 
 @contextmanager

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from flask import Flask
+from flask import Flask, session
 
 from flask_cognito_signin import CognitoSignIn, current_user, groups_required, login_required
 from flask_cognito_signin.signals import auth_event
@@ -28,6 +28,11 @@ def make_app(emulator, tmp_path) -> Flask:
     @groups_required("admins")
     def admin():
         return "admin"
+
+    @app.post("/cart")
+    def cart():
+        session["cart"] = ["book"]  # a session before anyone signs in
+        return "added"
 
     return app
 
@@ -96,9 +101,14 @@ def test_the_admin_cli_changes_the_fixtures_pool_at_its_admin_url(cognito_emulat
         cognito_emulator.sign_in(client)
 
 
-def test_expire_tokens_says_when_nobody_is_signed_in(cognito_emulator, tmp_path):
+def test_the_helpers_say_when_there_is_nobody_to_act_on(cognito_emulator, tmp_path):
     client = make_app(cognito_emulator, tmp_path).test_client()
     with pytest.raises(AssertionError, match="no session cookie: sign a user in first"):
+        cognito_emulator.expire_tokens(client)
+    with pytest.raises(AssertionError, match="the emulated pool has no user 'nobody'"):
+        cognito_emulator.global_sign_out("nobody")
+    client.post("/cart")
+    with pytest.raises(AssertionError, match="the client's session has no signed-in user"):
         cognito_emulator.expire_tokens(client)
 
 
