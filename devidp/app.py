@@ -64,6 +64,7 @@ def create_apps(
     domain_url: str | None = None,
     instance_path: str | os.PathLike[str] | None = None,
     clock: Callable[[], float] = time.time,
+    on_users_changed: Callable[[PoolConfig], None] | None = None,
 ) -> EmulatorApps:
     """Build both apps for ``config`` (default: ``load_config()``).
 
@@ -72,6 +73,8 @@ def create_apps(
     are never taken from a request. Signing keys live in
     ``{instance_path}/devidp/``; the instance path defaults to Flask's.
     ``clock`` dates tokens and decides expiry (tests pass one they move).
+    ``on_users_changed(pool)`` gets the pool after each change of its users (the admin
+    API, a first sign-in through an identity provider), for instance to save it.
     """
     pool = config or load_config()
     issuer_origin = normalize_origin(
@@ -100,6 +103,7 @@ def create_apps(
         pool,
         sign_out=lambda username: store.sign_out_user(username, longest_access_token),
         revoke_tokens=lambda username: store.revoke_user_tokens(username, longest_access_token),
+        changed=on_users_changed,
     )
     tokens = TokenFactory(issuer=f"{issuer_origin}/{pool.pool_id}", keys=keys, clock=clock)
     emulator = Emulator(

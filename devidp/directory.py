@@ -39,12 +39,15 @@ class NameTaken(Exception):
 class UserDirectory:
     """``sign_out(username)`` ends the user's sessions and revokes its tokens; it runs
     when a user is disabled or deleted. ``revoke_tokens(username)`` revokes its tokens
-    only (a global sign-out)."""
+    only (a global sign-out). ``changed(pool)``, if given, gets each new pool, one change
+    at a time (to save it, say)."""
 
-    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None], revoke_tokens: Callable[[str], None]):
+    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None], revoke_tokens: Callable[[str], None],
+                 changed: Callable[[PoolConfig], None] | None = None):
         self._pool = pool
         self._sign_out = sign_out
         self._revoke_tokens = revoke_tokens
+        self._changed = changed
         self._lock = threading.Lock()
 
     @property
@@ -172,8 +175,10 @@ class UserDirectory:
         return [u if u.is_federated else replace(u, username=None) for u in self._pool.users]
 
     def _rebuild(self, users: Iterable[User]) -> None:
-        """Validate the whole pool with these users; on a ConfigError nothing changes."""
+        """Validate the whole pool with these users; on a ConfigError nothing changes. The caller holds the lock."""
         self._pool = replace(self._pool, users=tuple(users))
+        if self._changed is not None:
+            self._changed(self._pool)
 
 
 def _is_account(user: User, provider: IdentityProvider, user_id: str) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
 
@@ -150,6 +151,7 @@ def start_server(
     instance_path: str | os.PathLike[str] | None = None,
     log_requests: bool = False,
     load_balancer: LoadBalancerOptions | None = None,
+    on_users_changed: Callable[[PoolConfig], None] | None = None,
 ) -> RunningServer:
     """Serve a new emulator: the issuer on ``port``, the pool domain on ``domain_port``, and with
     ``load_balancer`` an ALB in front of an app, on its own port (its keys on the issuer origin).
@@ -157,6 +159,7 @@ def start_server(
     Port 0 picks a free port. Each public origin defaults to the config's,
     else ``http://{host}:{actual port}``. Raises OSError if a port is taken,
     ConfigError if no app client is registered for the load balancer.
+    ``on_users_changed``: as for ``create_apps``.
     """
     pool = config or load_config()
     listeners: list[socket.socket] = []
@@ -173,6 +176,7 @@ def start_server(
             or f"http://{_url_host(host)}:{issuer_port}",
             domain_url=domain_url or pool.domain_url or f"http://{_url_host(host)}:{bound_domain_port}",
             instance_path=instance_path,
+            on_users_changed=on_users_changed,
         )
         alb = _load_balancer(apps, pool, load_balancer, listeners[2]) if load_balancer else None
         served: list[_Served] = []

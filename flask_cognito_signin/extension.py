@@ -25,7 +25,7 @@ from .oidc import Provider
 from .pending_sign_ins import PendingSignIns
 from .sessions import ServerSideSessionInterface, open_store
 from .settings import CALLBACK_PATH, ConfigError, Settings
-from .state import EXTENSION_KEY, SignInState
+from .state import EXTENSION_KEY, SignInState, Unconfigured
 from .web import access_log, auth, csrf, errors
 
 
@@ -64,7 +64,7 @@ class CognitoSignIn:
         except ConfigError as error:
             if not _running_a_cli_command():
                 raise
-            app.extensions[EXTENSION_KEY] = error
+            app.extensions[EXTENSION_KEY] = Unconfigured(error, self.url_prefix, self.api_prefix, self.settings_from)
             return
         # Flask-WTF's token for the sign-out form lives as long as the session; the https Referer
         # check is not used (Referrer-Policy: no-referrer, since the callback URL holds the code).

@@ -33,9 +33,20 @@ class SignInState:
     load_balancer: LoadBalancerSignIn | None = None
 
 
+@dataclass(frozen=True)
+class Unconfigured:
+    """What is kept instead under a `flask` command when the settings are not valid yet: why, and the
+    options CognitoSignIn was given (`flask cognito emulator` registers the callback URL they make)."""
+
+    error: ConfigError
+    url_prefix: str
+    api_prefix: str
+    settings_from: str
+
+
 def signin_state(app: Flask | None = None) -> SignInState:
     """This app's sign-in state; raises the ConfigError that kept it from being built (under `flask` commands)."""
     state = (app or current_app).extensions[EXTENSION_KEY]
-    if isinstance(state, ConfigError):
-        raise state
+    if isinstance(state, Unconfigured):
+        raise state.error
     return state

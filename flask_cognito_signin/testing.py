@@ -4,6 +4,8 @@
 with run_emulator(pool(callback_base="http://localhost")) as emulator:
     app.config.update(emulator.app_config("http://localhost"))
     cookie = emulator.sign_in(app.test_client(), "test-user", "Test-Password-1")
+    emulator.expire_tokens(client)          # the next request refreshes them at the emulator
+    emulator.global_sign_out("test-user")   # ... and with this, the refresh is refused: signed out
 ```
 
 The pytest plugin (flask_cognito_signin.pytest_plugin) wraps this as the `cognito_emulator`
@@ -14,6 +16,7 @@ steps go through the Flask test client; the emulator's are real HTTP on loopback
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -27,6 +30,7 @@ from flask import url_for
 from flask.testing import FlaskClient
 
 from .settings import CALLBACK_PATH
+from .user_session import current_user_session
 
 #: The user of the default pool.
 TEST_USER, TEST_PASSWORD = "test-user", "Test-Password-1"
@@ -62,7 +66,8 @@ def pool(
 
 @dataclass
 class CognitoEmulator:
-    """A running emulator of one user pool: its URLs, its first app client, and a sign-in helper."""
+    """A running emulator of one user pool: its URLs, its first app client, and helpers that sign a user in,
+    make their tokens expire and sign them out at the pool."""
 
     server: Any  # devidp.RunningServer
     client_id: str
@@ -75,6 +80,11 @@ class CognitoEmulator:
     @property
     def issuer(self) -> str:
         return self.server.issuer
+
+    @property
+    def admin_url(self) -> str:
+        """The issuer's origin, where the admin API answers: what `python -m devidp admin --url` takes."""
+        return self.server.issuer_base_url
 
     def app_config(self, app_base_url: str = "http://localhost") -> dict[str, str]:
         """The settings that point an app at this pool; update app.config with them before CognitoSignIn(app)."""
@@ -95,8 +105,9 @@ class CognitoEmulator:
 
         With several providers (a providers file), `provider` is the alias under which the app
         knows this pool: the sign-in starts at its /login/<alias>. Afterwards `client` carries
-        the cookie too. Raises AssertionError saying where the sign-in stopped (a wrong
-        password, a callback URL the pool does not know, …).
+        the cookie too. Raises AssertionError saying where the sign-in stopped, with what the page
+        there said: "Incorrect username or password.", the emulator's error page for a callback URL
+        the pool does not know, the app's own error page, …
         """
         with client.application.test_request_context():
             login_path = url_for("cognito_signin.login", alias=provider)  # wherever the app put the sign-in routes
@@ -111,6 +122,37 @@ class CognitoEmulator:
             if cookie is not None:
                 return cookie.value
         raise AssertionError("the app's callback set no session cookie")
+
+    def expire_tokens(self, client: FlaskClient) -> None:
+        """Make the access token of the user signed in behind `client` expired, as if its lifetime had passed.
+
+        The app's next request through `client` refreshes the tokens at the provider (this
+        emulator answers the refresh grant), or signs the user out when the refresh token was
+        revoked (see `global_sign_out`). The session keeps its id and cookie; only its tokens'
+        expiry changes, the way a refresh changes them.
+        """
+        app = client.application
+        cookie_name = app.session_interface.cookie_name
+        cookie = client.get_cookie(cookie_name)
+        if cookie is None:
+            raise AssertionError("the client has no session cookie: sign a user in first (sign_in)")
+        with app.test_request_context(headers={"Cookie": f"{cookie_name}={cookie.value}"}):
+            user_session = current_user_session()
+            record = user_session.record
+            if record is None:
+                raise AssertionError("the client's session has no signed-in user (signed out, or timed out)")
+            expired = dataclasses.replace(record.tokens, expires_at=user_session.clock() - 1)
+            user_session.replace_record(dataclasses.replace(record, tokens=expired))
+
+    def global_sign_out(self, username: str) -> None:
+        """Sign `username` out at the pool, as Cognito's AdminUserGlobalSignOut does: their refresh tokens
+        stop working, so the app signs them out at its next refresh (`expire_tokens` makes it due)."""
+        from devidp.directory import UserNotFound
+
+        try:
+            self.server.apps.emulator.directory.global_sign_out(username)
+        except UserNotFound:
+            raise AssertionError(f"the emulated pool has no user {username!r}") from None
 
 
 @contextmanager
@@ -137,6 +179,8 @@ def _through_hosted_ui(authorization_url: str, username: str, password: str) -> 
 
 
 def _expect_redirect(response, step: str) -> None:
+    from devidp.driver import page_text
+
     if response.status_code not in (302, 303):
-        raise AssertionError(f"{step} answered HTTP {response.status_code}, not a redirect: "
-                             f"{response.get_data(as_text=True)[:300]}")
+        raise AssertionError(f"{step} answered HTTP {response.status_code}, not a redirect:\n"
+                             f"{page_text(response.get_data(as_text=True), response.content_type)}")

@@ -204,16 +204,24 @@ class UserSession:
             log_event("refresh_failed", logging.WARNING, error.explanation, provider=provider.alias,
                       reason=error.code, detail=error.detail, kept_until=int(tokens.expires_at))
             return
+        self.replace_record(AuthRecord(provider.alias, refreshed.user, refreshed.tokens))
+        log_event("refresh", provider=provider.alias, sub=user.sub)
+
+    def replace_record(self, record: AuthRecord) -> None:
+        """Point the session at `record`, the same sign-in with new tokens, for every request from now on.
+
+        A refresh does this, and so does flask_cognito_signin.testing's expire_tokens. Raises
+        SessionEnded, keeping nothing, when another request signed the session out meanwhile.
+        """
         replaced = self.session[_RECORD]
         lifetime = max(1.0, self.absolute_expires_at - self.clock())
-        record_id = self.records.save(AuthRecord(provider.alias, refreshed.user, refreshed.tokens), lifetime)
+        record_id = self.records.save(record, lifetime)
         self.session[_RECORD] = record_id
-        if not self.interface.commit(self.session):  # signed out by another request while we refreshed
+        if not self.interface.commit(self.session):  # signed out by another request meanwhile
             self.records.delete(record_id)
             self.session.clear()
             raise SessionEnded("the session ended while its tokens were refreshed")
         self.records.retire(replaced, _REPLACED_RECORD_GRACE)
-        log_event("refresh", provider=provider.alias, sub=user.sub)
 
     def _wait_for(self, lock: str, seconds: float) -> None:
         deadline = time.monotonic() + seconds

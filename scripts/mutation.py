@@ -618,6 +618,23 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("devidp-alb-strips-clients-x-amzn-oidc-headers", "devidp/alb.py",
              " and not name.lower().startswith(_SET_BY_THE_ALB)", "",
              ("tests/devidp/test_devidp_alb.py",)),
+    # Issue 21: the emulator for your own app -------------------------------------------------------
+    Mutation("emulator-pool-file-owner-only", "devidp/pool_file.py",
+             "        os.replace(temporary, path)\n",
+             "        os.chmod(temporary, 0o644)\n        os.replace(temporary, path)\n",
+             ("tests/devidp/test_devidp_pool_file.py", "tests/cli/test_emulator.py")),
+    Mutation("emulator-env-file-owner-only", "flask_cognito_signin/cli/envfile.py",
+             "        os.replace(temporary, path)  # all at once",
+             "        os.chmod(temporary, 0o644)\n        os.replace(temporary, path)  # all at once",
+             ("tests/cli/test_emulator.py",)),
+    Mutation("emulator-new-secret-key-unprinted", "flask_cognito_signin/cli/emulator.py",
+             'f"  {name}=(a new random key)" if name == "SECRET_KEY" and env_file else f"  {name}={value}"',
+             'f"  {name}={value}"',
+             ("tests/cli/test_emulator.py",)),
+    Mutation("emulator-log-without-state", "flask_cognito_signin/cli/emulator.py",
+             "on_users_changed=emulated_pool.saver(path))",
+             "on_users_changed=emulated_pool.saver(path), log_requests=True)",
+             ("tests/cli/test_emulator.py",)),
 )
 
 

@@ -1,5 +1,5 @@
-"""Flask CLI commands: `flask cognito provision` sets a user pool up, `flask cognito sessions` lists and ends
-users' sessions, `flask oidc check` diagnoses the set-up."""
+"""Flask CLI commands: `flask cognito provision` sets a user pool up, `flask cognito emulator` runs a local one,
+`flask cognito sessions` lists and ends users' sessions, `flask oidc check` diagnoses the set-up."""
 
 from flask import Flask
 

@@ -17,7 +17,7 @@ from flask.cli import AppGroup
 
 from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
 
-from . import envfile, sessions
+from . import emulator, envfile, sessions
 from .aws import AWSError, cognito_client
 from .pools import discovery_settings
 from .provision import Blueprint, Provisioner, ProvisionError, hosted_ui_domain
@@ -30,8 +30,10 @@ _PROBE_TIMEOUT = 5.0
 #: Where the test user's password may come from instead of a prompt (scripts, CI).
 PASSWORD_ENV_VAR = "COGNITO_TEST_USER_PASSWORD"
 
-group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this app; see and end its sessions.")
+group = AppGroup("cognito", help="Set up an Amazon Cognito user pool for this app, or run a local emulator of one; "
+                                  "see and end its sessions.")
 group.add_command(sessions.group)
+group.add_command(emulator.emulator)
 
 
 @group.command("provision")

@@ -1,4 +1,5 @@
-"""The .env that `flask cognito provision` writes: what it holds, and writing it without leaking or clobbering.
+"""The .env that `flask cognito provision` writes, and the settings `flask cognito emulator` writes into one:
+what it holds, and writing it without leaking or clobbering.
 
 The file holds the app client secret and the session key, so it is created readable by its
 owner only (0600), and an existing one is replaced only when asked to, in one step.
@@ -7,9 +8,10 @@ owner only (0600), and an existing one is replaced only when asked to, in one st
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from contextlib import suppress
 from datetime import date
 from pathlib import Path
@@ -53,6 +55,45 @@ def render(
         f"COGNITO_DOMAIN={hosted_ui_domain}",
     ]
     return "\n".join(lines) + "\n"
+
+
+#: A line that sets a variable, as python-dotenv reads one: `NAME=…` or `export NAME=…`.
+_ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=")
+SET_ASIDE = "# set aside by flask cognito emulator: "
+
+
+def assigned(text: str) -> set[str]:
+    """The names that lines of `text` (a .env's) set."""
+    return {match.group(1) for match in map(_ASSIGNMENT.match, text.splitlines()) if match}
+
+
+def update(text: str, values: Mapping[str, str], set_aside: Collection[str], heading: str) -> tuple[str, list[str]]:
+    """`text` (a .env's) with `values` set, and the names it set aside; every other line is kept as it is.
+
+    A name's line is rewritten where it stands, and a second line for it dropped (the last one
+    would win); names not there yet go at the end under the comment `heading`. The lines of
+    `set_aside` (settings that would point the app elsewhere) become comments, to restore by hand.
+    Values are written unquoted: they are URLs, IDs and secrets without spaces, quotes or #.
+    """
+    lines, written, aside = [], set(), []
+    for line in text.splitlines():
+        match = _ASSIGNMENT.match(line)
+        name = match.group(1) if match else None
+        if name in values:
+            if name not in written:
+                lines.append(f"{name}={values[name]}")
+                written.add(name)
+        elif name in set_aside:
+            lines.append(SET_ASIDE + line.strip())
+            aside.append(name)
+        else:
+            lines.append(line)
+    missing = [name for name in values if name not in written]
+    if missing:
+        if lines and lines[-1].strip():
+            lines.append("")
+        lines += [f"# {heading}", *(f"{name}={values[name]}" for name in missing)]
+    return "\n".join(lines) + "\n", aside
 
 
 def write(path: Path, text: str, *, force: bool) -> None:

@@ -3,8 +3,8 @@ and at the lowest (uv's `--resolution lowest-direct`), each in a bare venv.
 
 In each, the extension's tests run against the installed package (a folder with the example host
 and the tests, but not the packages, so `import flask_cognito_signin` finds site-packages), and
-so does the README's fixture example. A floor in pyproject.toml that no longer works fails here;
-the fix is to raise it, never to leave it stale.
+so does the quick start's fixture example (docs/quickstart.md). A floor in pyproject.toml that
+no longer works fails here; the fix is to raise it, never to leave it stale.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.installs import ROOT, copy_checkout, fresh_venv, readme_block, run
+from tests.support.installs import ROOT, copy_checkout, count_tests, doc_block, fresh_venv, run
 from tests.support.tools import require_tool
 
 pytestmark = pytest.mark.e2e
@@ -79,9 +79,10 @@ def test_the_extensions_tests_pass_against_the_installed_package(distribution, t
     assert re.search(r"\b\d+ passed\b", result.stdout) and " failed" not in result.stdout, result.stdout[-2000:]
 
 
-def test_the_readme_fixture_example_passes(distribution, tmp_path):
-    (tmp_path / "shop.py").write_text(readme_block("shop.py"))
-    (tmp_path / "test_shop.py").write_text(readme_block("test_shop.py"))
+def test_the_quick_starts_fixture_example_passes(distribution, tmp_path):
+    test_shop = doc_block("docs/quickstart.md", "test_shop.py")
+    (tmp_path / "shop.py").write_text(doc_block("docs/quickstart.md", "shop.py"))
+    (tmp_path / "test_shop.py").write_text(test_shop)
     result = run([distribution.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shop.py"], tmp_path,
-                 "the README's pytest example")
-    assert re.search(r"\b1 passed\b", result.stdout), result.stdout
+                 "the quick start's pytest example")
+    assert re.search(rf"\b{count_tests(test_shop)} passed\b", result.stdout), result.stdout

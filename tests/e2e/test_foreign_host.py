@@ -2,8 +2,8 @@
 
 A fresh virtual environment gets a real (non-editable) `pip install` of the checkout, so a
 module or a template missing from the distribution fails here. The host app `shop` and its
-pytest test are the code blocks of README.md's "Use it in your own app" section, read
-between marker comments, so the README cannot drift from what is proven. Everything runs
+pytest test are the code blocks of docs/quickstart.md, read between marker comments, so the
+page cannot drift from what is proven. Everything runs
 from a temporary folder with the venv's own interpreter: nothing is imported from the
 checkout. A browser signs in to the shop through the installed emulator and out again, and
 the shop's own 404 page and Content-Security-Policy stay the shop's.
@@ -21,11 +21,12 @@ from playwright.sync_api import expect
 
 from scripts.processes import free_port, stop, wait_for_port
 from tests.e2e.conftest import screenshot
-from tests.support.installs import copy_checkout, fresh_venv, readme_block, run, serve
+from tests.support.installs import copy_checkout, count_tests, doc_block, fresh_venv, run, serve
 
 pytestmark = pytest.mark.e2e
 
-#: What the README's shop answers on its own, left alone by the extension.
+QUICK_START = "docs/quickstart.md"
+#: What the quick start's shop answers on its own, left alone by the extension.
 SHOP_404_TEXT = "Nothing on the shelf here."
 SHOP_CSP = "default-src 'self'"
 #: The headers the extension puts on its own responses only (flask_cognito_signin/web/headers.py).
@@ -47,7 +48,7 @@ class Installed:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory) -> Installed:
-    """A fresh venv with `pip install <checkout>` and pytest, and the README's shop.py in a folder of its own.
+    """A fresh venv with `pip install <checkout>` and pytest, and the quick start's shop.py in a folder of its own.
 
     pip builds from a copy of the checkout: setuptools writes build/ and *.egg-info into the
     folder it builds, and a stale build/lib there could hide a file the package data misses.
@@ -60,7 +61,7 @@ def installed(tmp_path_factory) -> Installed:
     run([python, "-m", "pip", "install", "--quiet", source, "pytest"], work, "pip install of the checkout")
     folder = work / "shop"
     folder.mkdir()
-    (folder / "shop.py").write_text(readme_block("shop.py"))
+    (folder / "shop.py").write_text(doc_block(QUICK_START, "shop.py"))
     located = run([python, "-c", "import devidp, flask_cognito_signin as f; print(f.__file__); print(devidp.__file__)"],
                   folder, "importing the installed packages")
     packages = {Path(path).parent for path in located.stdout.split()}
@@ -178,12 +179,13 @@ def test_the_shops_404_page_and_headers_are_its_own(page, running, path):
     assert_the_shops_own_headers(response)
 
 
-def test_the_readme_fixture_example_passes_in_the_fresh_venv(installed):
+def test_the_quick_starts_fixture_example_passes_in_the_fresh_venv(installed):
     """The cognito_emulator fixture comes from the installed package's pytest11 entry point: no conftest, no -p."""
-    (installed.folder / "test_shop.py").write_text(readme_block("test_shop.py"))
+    test_shop = doc_block(QUICK_START, "test_shop.py")
+    (installed.folder / "test_shop.py").write_text(test_shop)
     result = run([installed.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_shop.py"],
-                 installed.folder, "the README's pytest example")
-    assert re.search(r"\b1 passed\b", result.stdout), result.stdout
+                 installed.folder, "the quick start's pytest example")
+    assert re.search(rf"\b{count_tests(test_shop)} passed\b", result.stdout), result.stdout
 
 
 def test_the_extensions_own_pages_come_from_the_installed_package(page, running):

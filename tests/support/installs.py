@@ -1,8 +1,9 @@
 """Installs as users make them: fresh venvs and copies of the checkout, run with nothing pointing back here.
 
 Shared by the tests that prove an install works from outside the test venv: the distribution
-in a foreign host (tests/e2e/test_foreign_host.py), at its newest and lowest versions, and the
-example host as `make run` and a production image install it (tests/install/).
+in a foreign host (tests/e2e/test_foreign_host.py), on a newcomer's path through the quick start
+(tests/e2e/test_newcomer.py), at its newest and lowest versions, and the example host as
+`make run` and a production image install it.
 """
 
 from __future__ import annotations
@@ -25,12 +26,18 @@ NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "node_modules", "build", "d
                                     "instance", "test-artifacts", ".pytest_cache", "htmlcov", ".coverage*", ".env")
 
 
-def readme_block(name: str) -> str:
-    """The code block of README.md between `<!-- name -->` and `<!-- /name -->`."""
-    text = (ROOT / "README.md").read_text()
-    found = re.search(rf"<!-- {re.escape(name)} -->\s*```\w*\n(.*?)```\s*<!-- /{re.escape(name)} -->", text, re.S)
-    assert found, f"README.md has no code block between <!-- {name} --> and <!-- /{name} -->"
+def doc_block(document: str, name: str) -> str:
+    """The code block of `document` (a path from the checkout's root: docs/quickstart.md) between
+    `<!-- name -->` and `<!-- /name -->`: what the page shows is what the tests run."""
+    text = (ROOT / document).read_text()
+    found = re.search(rf"<!-- {re.escape(name)} -->\s*```\w*\n(.*?)```\s*<!-- /{re.escape(name)} -->", text, re.DOTALL)
+    assert found, f"{document} has no code block between <!-- {name} --> and <!-- /{name} -->"
     return found.group(1)
+
+
+def count_tests(code: str) -> int:
+    """How many tests a pytest module's code defines at its top level."""
+    return len(re.findall(r"^def test_", code, re.MULTILINE))
 
 
 def outside_env(**settings: str) -> dict[str, str]:
