@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import flask_cognito_signin
 from tests.support.tools import require_module
 
@@ -38,10 +40,19 @@ def test_the_documentation_builds_with_warnings_as_errors(tmp_path):
     assert public <= documented, "docs/api.md leaves out a public name"
 
 
-def test_every_setting_is_on_the_settings_page():
-    """config.SETTINGS is kept in step with the extension's settings (tests/test_config.py); the page with both."""
+@pytest.mark.parametrize("page", ["docs/settings.md", "README.md"])
+def test_every_setting_is_on_the_settings_pages(page):
+    """config.SETTINGS is kept in step with the extension's settings (tests/test_config.py); the pages with both."""
     from config import SETTINGS
 
-    page = (ROOT / "docs" / "settings.md").read_text()
-    missing = [name for name in SETTINGS if f"`{name}`" not in page]
-    assert not missing, f"docs/settings.md does not describe: {', '.join(missing)}"
+    text = (ROOT / page).read_text()
+    missing = [name for name in SETTINGS if f"`{name}`" not in text]
+    assert not missing, f"{page} does not name: {', '.join(missing)}"
+
+
+def test_the_readmes_links_into_the_docs_lead_somewhere():
+    """mkdocs checks the links between pages; the front page is not one of them."""
+    readme = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\((docs/[^)#]+)(?:#[^)]*)?\)", readme)
+    assert targets, "README.md links to no docs page"
+    assert [target for target in targets if not (ROOT / target).is_file()] == []
