@@ -19,13 +19,14 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from . import admin_api, api, discovery, federation, hosted_ui, sign_in_steps
+from . import admin_api, api, discovery, federation, hosted_ui, passkeys, sign_in_steps
 from .config import PoolConfig, load_config, normalize_origin
 from .context import EXTENSION_KEY, Emulator
 from .directory import UserDirectory
 from .errors import register_error_handlers
 from .keys import load_or_create_keys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
+from .passkey_store import PasskeyStore
 from .store import MemoryStore
 from .tokens import TokenFactory
 from .upstream import UpstreamProvider
@@ -38,8 +39,10 @@ DEFAULT_DOMAIN_PORT = 9230
 #: The hosted-UI cookie; the relying party on the same host (cookies ignore
 #: ports) uses names starting with cognito_ or __Host-, so they never clash.
 SESSION_COOKIE_NAME = "devidp_session"
+#: Scripts and fetches from the emulator's own origin only: the passkey pages' static/passkeys.js.
 _CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
 )
 
 
@@ -95,11 +98,13 @@ def create_apps(
     )
     keys = load_or_create_keys(Path(domain.instance_path) / "devidp")
     store = MemoryStore(clock)
+    passkey_store = PasskeyStore(clock)
     longest_access_token = max(c.access_token_validity_seconds for c in pool.clients)
     directory = UserDirectory(
         pool,
         sign_out=lambda username: store.sign_out_user(username, longest_access_token),
         revoke_tokens=lambda username: store.revoke_user_tokens(username, longest_access_token),
+        forget=passkey_store.forget_user,
     )
     tokens = TokenFactory(issuer=f"{issuer_origin}/{pool.pool_id}", keys=keys, clock=clock)
     emulator = Emulator(
@@ -117,10 +122,12 @@ def create_apps(
             )
             for provider in pool.identity_providers
         },
+        passkeys=passkey_store,
+        relying_party_id=pool.relying_party_id(domain_origin) if pool.passkeys_enabled else None,
     )
     for app, blueprints in (
         (issuer, (discovery.bp, admin_api.bp)),
-        (domain, (hosted_ui.bp, sign_in_steps.bp, federation.bp, api.bp)),
+        (domain, (hosted_ui.bp, sign_in_steps.bp, federation.bp, passkeys.bp, api.bp)),
     ):
         app.extensions[EXTENSION_KEY] = emulator
         for blueprint in blueprints:
