@@ -63,6 +63,9 @@ _ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
 _STEP_UP_TESTS = "tests/web/test_step_up.py"
 _TENANTS = "tests/web/test_tenants.py"
 _TENANTS_EMULATED = "tests/extension/test_tenants_with_emulator.py"
+_PASSKEYS = "devidp/passkeys.py"
+_CEREMONIES = "devidp/passkey_ceremonies.py"
+_PASSKEY_TESTS = "tests/devidp/test_devidp_passkeys.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -523,6 +526,34 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("user-names-the-provider-of-its-session", "flask_cognito_signin/auth_records.py",
              'User.from_dict(data["user"], provider=provider)', 'User.from_dict(data["user"], provider="tenant-b")',
              (_TENANTS, _TENANTS_EMULATED)),
+    # Issue 23: passkeys on the emulator's hosted UI ----------------------------------------------
+    Mutation("passkey-challenge-single-use", "devidp/passkey_store.py",
+             "found = self._ceremonies.pop(ceremony_id, None)", "found = self._ceremonies.get(ceremony_id)",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-sign-in-origin-checked", _CEREMONIES,
+             "expected_origin=rp.origin,\n            credential_public_key=public_key,",
+             'expected_origin=[rp.origin, "http://localhost:5000"],\n            credential_public_key=public_key,',
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-registration-origin-checked", _CEREMONIES,
+             "expected_origin=rp.origin,\n            require_user_verification",
+             'expected_origin=[rp.origin, "http://localhost:5000"],\n            require_user_verification',
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-sign-in-rp-id-checked", _CEREMONIES,
+             "expected_rp_id=rp.id,\n            expected_origin=rp.origin,\n            credential_public_key",
+             'expected_rp_id="example.com",\n            expected_origin=rp.origin,\n            credential_public_key',
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-rp-id-is-the-domains", "devidp/config.py",
+             'host == rp_id or host.endswith("." + rp_id),', "True,",
+             ("tests/devidp/test_devidp_passkey_config.py",)),
+    Mutation("passkey-of-the-named-user", _PASSKEYS,
+             "if ceremony.username is not None and credential.username != ceremony.username:", "if False:",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-user-handle-of-its-owner", _PASSKEYS,
+             "if assertion.user_handle is not None and assertion.user_handle != credential.user_handle:", "if False:",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-registered-by-the-signed-in-user", _PASSKEYS,
+             "if ceremony is None or ceremony.username != user.username:", "if ceremony is None:",
+             (_PASSKEY_TESTS,)),
 )
 
 

@@ -107,6 +107,14 @@ class Browser:
         options, csrf, query = self.sign_in_options(username)
         return self.post_sign_in(authenticator.get(options, **wrong), csrf, query)
 
+    def session_cookie(self) -> str:
+        """The hosted-UI session cookie as it is now: Flask keeps the session in it, signed, not secret."""
+        return self.http.get_cookie("devidp_session").value
+
+    def replay(self, cookie: str) -> None:
+        """Send an earlier session cookie again, as anyone who kept a copy of it can."""
+        self.http.set_cookie("devidp_session", cookie)
+
     def sign_out(self) -> None:
         query = urlencode({"client_id": self.client.client_id, "logout_uri": APP_HOME})
         assert self.http.get(f"{DOMAIN}/logout?{query}").status_code == 302
@@ -230,26 +238,44 @@ def test_an_answer_for_another_relying_party_id_is_refused(browser, authenticato
 
 
 def test_a_sign_in_challenge_is_answered_once(browser, registered, caplog):
+    """Even with the session cookie that held it sent again, and a fresh signature (a new sign
+    count) over the same challenge: the server forgets a challenge once it is answered."""
     options, csrf, query = browser.sign_in_options()
-    answer = registered.get(options)
-    assert browser.tokens(browser.post_sign_in(answer, csrf, query))
-    assert refused(browser.post_sign_in(answer, csrf, query))
+    cookie = browser.session_cookie()
+    first, second = registered.get(options), registered.get(options)
+    assert browser.tokens(browser.post_sign_in(first, csrf, query))
+    browser.replay(cookie)
+    assert refused(browser.post_sign_in(second, csrf, query))
     assert "no live sign-in challenge" in reasons(caplog)
 
 
 def test_a_challenge_refused_once_is_not_answered_again(browser, registered):
     options, csrf, query = browser.sign_in_options()
+    cookie = browser.session_cookie()
     assert refused(browser.post_sign_in(registered.get(options, origin="http://evil.localhost"), csrf, query))
+    browser.replay(cookie)
     assert refused(browser.post_sign_in(registered.get(options), csrf, query))
 
 
-def test_a_registration_challenge_is_answered_once(browser, authenticator):
+def test_a_registration_challenge_is_answered_once(browser, authenticator, caplog):
     browser.sign_in_with_password()
     options, csrf = browser.registration_options()
-    answer = authenticator.create(options)
-    assert browser.post_registration(answer, csrf).status_code == 302
-    again = SoftAuthenticator(DOMAIN).create(options)
-    assert browser.post_registration(again, csrf).status_code == 400
+    cookie = browser.session_cookie()
+    assert browser.post_registration(authenticator.create(options), csrf).status_code == 302
+    browser.replay(cookie)
+    assert browser.post_registration(SoftAuthenticator(DOMAIN).create(options), csrf).status_code == 400
+    assert "no live registration challenge" in reasons(caplog)
+    assert len(browser.http.application.extensions["devidp"].passkeys.of_user("demo")) == 1
+
+
+def test_a_registration_started_for_one_user_is_not_finished_by_another(browser, authenticator, caplog):
+    """The passkey goes to the user the challenge was issued to, not to whoever is signed in when it comes back."""
+    browser.sign_in_with_password("demo")
+    options, csrf = browser.registration_options()
+    browser.sign_in_with_password("guest")  # the same browser, now signed in as guest
+    assert browser.post_registration(authenticator.create(options), csrf).status_code == 400
+    assert "no live registration challenge for guest" in reasons(caplog)
+    assert not browser.http.application.extensions["devidp"].passkeys.of_user("guest")
 
 
 def test_the_challenge_belongs_to_the_browser_that_fetched_it(browser, other_browser, registered, caplog):
