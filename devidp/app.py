@@ -82,7 +82,7 @@ def create_apps(
         "issuer_base_url",
     )
     domain_origin = normalize_origin(
-        domain_url or pool.domain_url or f"http://{DEFAULT_HOST}:{DEFAULT_DOMAIN_PORT}",
+        domain_url or pool.domain_url or f"http://{default_domain_host(pool)}:{DEFAULT_DOMAIN_PORT}",
         "domain_url",
     )
     folder = os.path.abspath(instance_path) if instance_path else None
@@ -136,6 +136,12 @@ def create_apps(
     register_error_handlers(issuer, json_only=True)
     register_error_handlers(domain)
     return EmulatorApps(issuer=issuer, domain=domain)
+
+
+def default_domain_host(pool: PoolConfig, host: str = DEFAULT_HOST) -> str:
+    """The pool domain's host when no domain_url is given: ``host``, but a pool with passkeys on
+    127.0.0.1 answers as localhost, since WebAuthn takes no IP address as a relying party id."""
+    return "localhost" if pool.passkeys_enabled and host == DEFAULT_HOST else host
 
 
 def _security_headers(response: Response) -> Response:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from devidp import start_server
 from devidp.config import DEFAULT_CONFIG_PATH, ConfigError, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -57,10 +58,14 @@ def test_bad_passkey_settings_name_the_field(pool, changes, message):
     assert message in str(refused.value)
 
 
-def test_the_rp_id_is_checked_against_the_domain_the_server_gets(make_emulator, pool):
-    """Without domain_url in the pool, the domain's origin is known when the apps are made."""
+def test_a_pool_with_passkeys_serves_its_domain_on_localhost_unless_told_otherwise(make_emulator, pool, instance_dir):
+    """127.0.0.1, the emulator's default host, is no rp id; localhost is the same loopback, and a secure context."""
+    assert make_emulator(with_passkeys(pool)).emulator.domain_url == "http://localhost:9230"
+    with start_server(with_passkeys(pool), instance_path=instance_dir) as served:
+        assert served.domain_url == f"http://localhost:{served.domain_port}"
+        assert served.apps.emulator.relying_party_id == "localhost"
     with pytest.raises(ConfigError, match="is an IP address"):
-        make_emulator(with_passkeys(pool))
+        make_emulator(with_passkeys(pool), domain_url="http://127.0.0.1:9230")
 
 
 @pytest.mark.parametrize("factors", [["WEB_AUTHN"], ["PASSWORD", "EMAIL_OTP"], ["PASSWORD", "PASSWORD"], "PASSWORD"])
@@ -100,6 +105,7 @@ for module in pkgutil.walk_packages(devidp.__path__, "devidp."):
     if module.name != "devidp.__main__":
         __import__(module.name)
 from devidp import create_apps
+from devidp import start_server
 from devidp.config import DEFAULT_CONFIG_PATH, load_config
 create_apps(load_config(DEFAULT_CONFIG_PATH), instance_path=sys.argv[1])
 print("served without webauthn")
