@@ -85,6 +85,11 @@ class PasskeyStore:
             return None
         return found
 
+    def end_ceremony(self, ceremony_id: str | None) -> None:
+        if ceremony_id:
+            with self._lock:
+                self._ceremonies.pop(ceremony_id, None)
+
     def add(self, credential: PasskeyCredential) -> bool:
         """Register ``credential``; False if its id is registered already (WebAuthn section 7.1 step 26)."""
         with self._lock:

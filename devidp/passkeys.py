@@ -257,8 +257,9 @@ def sign_in() -> Response:
 def _verified_owner(rp: RelyingParty, ceremony: Ceremony | None, answer: str) -> User:
     """The user whose passkey answered this browser's live challenge, or PasskeyRefused.
 
-    WebAuthn section 7.2 steps 5 and 6: the credential must be registered, be one of the user's
-    when a user was named, and its user handle must be the one the authenticator returned.
+    WebAuthn section 7.2 steps 5 and 6: the credential must be registered and be one of the named
+    user's; with no user named, the authenticator must say whose it is (the user handle), and
+    any user handle it returns must be the credential owner's.
     """
     emulator = current_emulator()
     if ceremony is None:
@@ -269,6 +270,8 @@ def _verified_owner(rp: RelyingParty, ceremony: Ceremony | None, answer: str) ->
         raise PasskeyRefused("the passkey is not registered")
     if ceremony.username is not None and credential.username != ceremony.username:
         raise PasskeyRefused("the passkey is not one of the named user's")
+    if ceremony.username is None and assertion.user_handle is None:
+        raise PasskeyRefused("a passkey chosen without a user name returned no user handle")
     if assertion.user_handle is not None and assertion.user_handle != credential.user_handle:
         raise PasskeyRefused("the user handle is not the passkey owner's")
     user = emulator.pool.active_user(credential.username)
@@ -285,7 +288,7 @@ def _verified_owner(rp: RelyingParty, ceremony: Ceremony | None, answer: str) ->
 def _start_ceremony(kind: str, challenge: bytes, username: str | None) -> None:
     """Bind a new challenge to this browser's session, ending the one it replaces."""
     store = current_emulator().passkeys
-    store.take_ceremony(session.pop(_CEREMONY_KEY, None), kind)
+    store.end_ceremony(session.pop(_CEREMONY_KEY, None))
     session[_CEREMONY_KEY] = store.start_ceremony(kind, challenge, username, CHALLENGE_SECONDS).id
 
 

@@ -315,6 +315,13 @@ def test_a_passkey_answering_with_another_users_handle_is_refused(browser, regis
     assert "user handle" in reasons(caplog)
 
 
+def test_a_passkey_chosen_without_a_user_name_must_say_whose_it_is(browser, registered, caplog):
+    """WebAuthn 7.2 step 6: with nobody named first, only the user handle ties the passkey to a user."""
+    assert refused(browser.sign_in_with_passkey(registered, send_user_handle=False))
+    assert "returned no user handle" in reasons(caplog)
+    assert browser.tokens(browser.sign_in_with_passkey(registered, username="demo", send_user_handle=False))
+
+
 def test_a_cloned_authenticator_is_refused_by_its_sign_count(browser, registered, caplog):
     """WebAuthn 7.2 step 21: a counter that does not move forward means a copy of the key."""
     assert browser.tokens(browser.sign_in_with_passkey(registered))

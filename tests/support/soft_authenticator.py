@@ -63,26 +63,19 @@ class SoftAuthenticator:
 
     def get(
         self, options: dict[str, Any], origin: str | None = None, rp_id: str | None = None,
-        user_handle: bytes | None = None, credential_id: bytes | None = None,
+        user_handle: bytes | None = None, send_user_handle: bool = True,
     ) -> str:
         """The answer to ``navigator.credentials.get({publicKey: options})``, as JSON text."""
         self.sign_count += 1
         auth_data = self._auth_data(rp_id or self.rp_id or options["rpId"], 0)
         client_data = self._client_data("webauthn.get", options["challenge"], origin)
         signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        chosen = credential_id or self.credential_id
-        return json.dumps({
-            "id": b64url(chosen),
-            "rawId": b64url(chosen),
-            "type": "public-key",
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-                "userHandle": b64url(user_handle or self.user_handle or b""),
-            },
-            "clientExtensionResults": {},
-        })
+        response = {"clientDataJSON": b64url(client_data), "authenticatorData": b64url(auth_data),
+                    "signature": b64url(signature)}
+        if send_user_handle:  # authenticators return it for discoverable credentials (WebAuthn 6.3.3)
+            response["userHandle"] = b64url(user_handle or self.user_handle or b"")
+        return json.dumps({"id": b64url(self.credential_id), "rawId": b64url(self.credential_id), "type": "public-key",
+                           "response": response, "clientExtensionResults": {}})
 
     def _auth_data(self, rp_id: str, extra_flags: int) -> bytes:
         flags = _USER_PRESENT | (_USER_VERIFIED if self.user_verified else 0) | extra_flags
