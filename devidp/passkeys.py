@@ -109,32 +109,36 @@ def add() -> Response:
     form = PasskeyForm()
     if request.method == "GET":
         return _add_page(form, user)
-    emulator = current_emulator()
-    ceremony = emulator.passkeys.take_ceremony(session.pop(_CEREMONY_KEY, None), REGISTER)
+    ceremony = current_emulator().passkeys.take_ceremony(session.pop(_CEREMONY_KEY, None), REGISTER)
     if not form.validate_on_submit():
         return _add_page(form, user, REGISTRATION_FAILED, 400)
-    if ceremony is None or ceremony.username != user.username:
-        log.warning("POST %s: no live registration challenge for %s", request.path, user.username)
-        return _add_page(form, user, REGISTRATION_FAILED, 400)
     try:
-        key = verify_registration(rp, form.credential.data or "", ceremony.challenge)
+        _register(rp, user, ceremony, form.credential.data or "")
     except PasskeyRefused as refused:
         log.warning("POST %s: passkey of %s refused: %s", request.path, user.username, refused)
         return _add_page(form, user, REGISTRATION_FAILED, 400)
-    added = emulator.passkeys.add(PasskeyCredential(
+    log.info("POST %s: %s added a passkey", request.path, user.username)
+    return redirect(target)
+
+
+def _register(rp: RelyingParty, user: User, ceremony: Ceremony | None, answer: str) -> None:
+    """Keep the new passkey of ``answer`` for ``user``, or PasskeyRefused: the challenge must be
+    this browser's, issued to this user, and the passkey new (WebAuthn section 7.1)."""
+    store = current_emulator().passkeys
+    if ceremony is None or ceremony.username != user.username:
+        raise PasskeyRefused(f"no live registration challenge for {user.username}")
+    key = verify_registration(rp, answer, ceremony.challenge)
+    added = store.add(PasskeyCredential(
         credential_id=key.credential_id,
         username=user.username,
-        user_handle=emulator.passkeys.user_handle(user.username),
+        user_handle=store.user_handle(user.username),
         public_key=key.public_key,
         sign_count=key.sign_count,
-        created_at=emulator.passkeys.clock(),
+        created_at=store.clock(),
         transports=key.transports,
     ))
     if not added:
-        log.warning("POST %s: that passkey is registered already", request.path)
-        return _add_page(form, user, REGISTRATION_FAILED, 400)
-    log.info("POST %s: %s added a passkey", request.path, user.username)
-    return redirect(target)
+        raise PasskeyRefused("that passkey is registered already")
 
 
 @bp.post(ADD_PATH + "/options")

@@ -199,6 +199,16 @@ def test_the_registration_options_are_for_a_discoverable_passkey_of_the_signed_i
     assert options["challenge"] and options["excludeCredentials"] == []
 
 
+def test_a_passkey_is_registered_once(browser, authenticator, caplog):
+    browser.sign_in_with_password()
+    assert browser.add_passkey(authenticator).status_code == 302
+    options, csrf = browser.registration_options()
+    assert [c["id"] for c in options["excludeCredentials"]] == [
+        base64.urlsafe_b64encode(authenticator.credential_id).rstrip(b"=").decode()]
+    assert browser.post_registration(authenticator.create(options), csrf).status_code == 400
+    assert "registered already" in reasons(caplog)
+
+
 def test_a_typed_user_name_asks_for_that_users_passkeys_only(browser, registered):
     options, _, _ = browser.sign_in_options("DEMO")
     assert [c["id"] for c in options["allowCredentials"]] == [
