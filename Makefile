@@ -56,11 +56,11 @@ $(VENV)/.dev-installed: requirements-dev.txt | $(VENV)/bin/python
 	touch $@ $(VENV)/.runtime-installed
 
 # The lock, from pyproject.toml's ranges: requirements.txt is the example host as deployed (the
-# distribution's dependencies, its redis, aws, metrics and emulator-totp extras, the host group),
+# distribution's dependencies, its redis, aws, metrics, emulator-totp and emulator-passkeys extras, the host group),
 # requirements-dev.txt that plus the test and docs tools, at the same versions. `make lock` keeps every pin
 # that the ranges still allow; `make upgrade` moves every package to the newest allowed, `make upgrade PACKAGE=flask` one.
 LOCK := $(BIN)/uv pip compile pyproject.toml --quiet --system-certs --universal --python-version 3.11 --generate-hashes \
-	--custom-compile-command "make lock" --extra redis --extra aws --extra metrics --extra emulator-totp --group host
+	--custom-compile-command "make lock" --extra redis --extra aws --extra metrics --extra emulator-totp --extra emulator-passkeys --group host
 lock: $(VENV)/.dev-installed
 	$(LOCK) $(UPGRADE) -o requirements.txt
 	$(LOCK) $(UPGRADE) --extra flask-login --group test --group docs --constraint requirements.txt -o requirements-dev.txt

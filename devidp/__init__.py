@@ -16,6 +16,8 @@ and the pool's domain::
     GET|POST /login               sign-in page ("Sign in with your username and password")
     GET|POST /login/new-password  first sign-in of a FORCE_CHANGE_PASSWORD user
     GET|POST /login/mfa           the TOTP code of a user with a totp_secret
+    POST /login/passkey           "Sign in with passkey" (pools with WEB_AUTHN; passkeys.py)
+    GET|POST /passkeys/add        a signed-in user adds a passkey
     GET  /error                   where bad client or redirect URLs end, as on Cognito
     GET  /oauth2/idpresponse      where an OIDC identity provider sends the browser back
     POST /oauth2/token            authorization_code (+PKCE S256), refresh_token, client_credentials

@@ -19,13 +19,16 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from . import admin_api, api, discovery, federation, hosted_ui, localization, sign_in_steps, user_pools_api
+from . import (
+    admin_api, api, discovery, federation, hosted_ui, localization, passkeys, sign_in_steps, user_pools_api,
+)
 from .config import PoolConfig, load_config, normalize_origin
 from .context import EXTENSION_KEY, Emulator
 from .directory import UserDirectory
 from .errors import register_error_handlers
 from .keys import load_or_create_keys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
+from .passkey_store import PasskeyStore
 from .store import MemoryStore
 from .tokens import TokenFactory
 from .upstream import UpstreamProvider
@@ -38,8 +41,10 @@ DEFAULT_DOMAIN_PORT = 9230
 #: The hosted-UI cookie; the relying party on the same host (cookies ignore
 #: ports) uses names starting with cognito_ or __Host-, so they never clash.
 SESSION_COOKIE_NAME = "devidp_session"
+#: Scripts and fetches from the emulator's own origin only: the passkey pages' static/passkeys.js.
 _CONTENT_SECURITY_POLICY = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
 )
 
 
@@ -82,7 +87,7 @@ def create_apps(
         "issuer_base_url",
     )
     domain_origin = normalize_origin(
-        domain_url or pool.domain_url or f"http://{DEFAULT_HOST}:{DEFAULT_DOMAIN_PORT}",
+        domain_url or pool.domain_url or f"http://{default_domain_host(pool)}:{DEFAULT_DOMAIN_PORT}",
         "domain_url",
     )
     folder = os.path.abspath(instance_path) if instance_path else None
@@ -98,12 +103,14 @@ def create_apps(
     )
     keys = load_or_create_keys(Path(domain.instance_path) / "devidp")
     store = MemoryStore(clock)
+    passkey_store = PasskeyStore(clock)
     longest_access_token = max(c.access_token_validity_seconds for c in pool.clients)
     directory = UserDirectory(
         pool,
         sign_out=lambda username: store.sign_out_user(username, longest_access_token),
         revoke_tokens=lambda username: store.revoke_user_tokens(username, longest_access_token),
         changed=on_users_changed,
+        forget=passkey_store.forget_user,
     )
     tokens = TokenFactory(issuer=f"{issuer_origin}/{pool.pool_id}", keys=keys, clock=clock)
     emulator = Emulator(
@@ -121,10 +128,12 @@ def create_apps(
             )
             for provider in pool.identity_providers
         },
+        passkeys=passkey_store,
+        relying_party_id=pool.relying_party_id(domain_origin) if pool.passkeys_enabled else None,
     )
     for app, blueprints in (
         (issuer, (discovery.bp, admin_api.bp, user_pools_api.bp)),
-        (domain, (hosted_ui.bp, sign_in_steps.bp, federation.bp, api.bp)),
+        (domain, (hosted_ui.bp, sign_in_steps.bp, federation.bp, passkeys.bp, api.bp)),
     ):
         app.extensions[EXTENSION_KEY] = emulator
         for blueprint in blueprints:
@@ -134,6 +143,12 @@ def create_apps(
     register_error_handlers(issuer, json_only=True)
     register_error_handlers(domain)
     return EmulatorApps(issuer=issuer, domain=domain)
+
+
+def default_domain_host(pool: PoolConfig, host: str = DEFAULT_HOST) -> str:
+    """The pool domain's host when no domain_url is given: ``host``, but a pool with passkeys on
+    127.0.0.1 answers as localhost, since WebAuthn takes no IP address as a relying party id."""
+    return "localhost" if pool.passkeys_enabled and host == DEFAULT_HOST else host
 
 
 def _security_headers(response: Response) -> Response:

@@ -13,7 +13,9 @@ import base64
 import binascii
 import hmac
 import importlib
+import importlib.util
 import inspect
+import ipaddress
 import os
 import re
 import tomllib
@@ -120,6 +122,19 @@ _MIN_TOTP_SECRET_BYTES = 16
 #: pyotp computes the codes (mfa.py); it is an extra, since only a pool with TOTP users needs it.
 TOTP_NEEDS_PYOTP = "a TOTP user needs pyotp, which is not installed: pip install 'flask-cognito-signin[emulator-totp]'"
 _SUB_NAMESPACE = uuid.UUID("6f1c1e0a-4c3b-4f7e-9a52-3d2f0c1b7e11")
+#: Cognito's AllowedFirstAuthFactors (API reference: SignInPolicyType) that the emulator
+#: signs in with: the password, and passkeys (WEB_AUTHN). EMAIL_OTP and SMS_OTP are not emulated.
+PASSWORD_FACTOR, PASSKEY_FACTOR = "PASSWORD", "WEB_AUTHN"
+FIRST_AUTH_FACTORS = (PASSWORD_FACTOR, PASSKEY_FACTOR)
+#: Cognito's WebAuthnUserVerification (API reference: WebAuthnConfigurationType UserVerification).
+USER_VERIFICATIONS = ("preferred", "required")
+#: WebAuthnConfigurationType RelyingPartyId: 1 to 127 characters; here a DNS name in lowercase
+#: letters, digits and hyphens, as browsers take it (no scheme, port or path).
+_RELYING_PARTY_ID = re.compile(r"^(?=.{1,127}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
+#: py_webauthn verifies the passkeys (passkeys.py); it is an extra, since only a pool with WEB_AUTHN needs it.
+PASSKEYS_NEED_WEBAUTHN = (
+    "WEB_AUTHN needs py_webauthn, which is not installed: pip install 'flask-cognito-signin[emulator-passkeys]'"
+)
 
 
 class ConfigError(ValueError):
@@ -216,6 +231,14 @@ def _check_totp_secret(secret: Any) -> None:
         "must be a base32 secret of at least 128 bits (26+ characters, e.g. pyotp.random_base32())",
     )
     _require(_pyotp_installed(), "totp_secret", TOTP_NEEDS_PYOTP)
+
+
+def _is_ip_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _pyotp_installed() -> bool:
@@ -753,6 +776,12 @@ class PoolConfig:
     resource_servers: tuple[ResourceServer, ...] = ()
     #: OpenID Connect providers the users may sign in with (federation).
     identity_providers: tuple[IdentityProvider, ...] = ()
+    #: Cognito's SignInPolicy AllowedFirstAuthFactors: add "WEB_AUTHN" to offer passkeys.
+    allowed_first_auth_factors: tuple[str, ...] = ("PASSWORD",)
+    #: Cognito's WebAuthnRelyingPartyID; None: the host of the pool's domain.
+    webauthn_relying_party_id: str | None = None
+    #: Cognito's WebAuthnUserVerification: "required" refuses passkeys that did not verify the user.
+    webauthn_user_verification: str = "preferred"
     #: Groups with a precedence or an IAM role. Once the pool declares groups, users may be in
     #: those only (and in the groups of identity providers' users, which federation makes).
     groups: tuple[Group, ...] = ()
@@ -812,6 +841,7 @@ class PoolConfig:
             "pre_token_hook",
             None if self.pre_token_generation is None else _load_hook(self.pre_token_generation),
         )
+        self._check_passkeys()
         object.__setattr__(self, "_users_by_name", MappingProxyType(users))
         object.__setattr__(self, "_users_by_sign_in", MappingProxyType(self._sign_in_index()))
         object.__setattr__(self, "_clients_by_id", MappingProxyType(clients))
@@ -865,6 +895,69 @@ class PoolConfig:
                     f"clients[{i}].supported_identity_providers",
                     f"{name!r} is neither {COGNITO_PROVIDER} nor one of identity_providers",
                 )
+
+    def _check_passkeys(self) -> None:
+        """Cognito developer guide, "Authentication flows" (passkey sign-in) and API reference,
+        SetUserPoolMfaConfig WebAuthnConfiguration. The emulator's users all have passwords and
+        add passkeys after a password sign-in, so PASSWORD stays among the factors."""
+        factors = self.allowed_first_auth_factors
+        _require(
+            _is_str_tuple(factors) and PASSWORD_FACTOR in factors and set(factors) <= set(FIRST_AUTH_FACTORS)
+            and len(set(factors)) == len(factors),
+            "allowed_first_auth_factors",
+            f"must be a list from {list(FIRST_AUTH_FACTORS)} with PASSWORD "
+            "(EMAIL_OTP and SMS_OTP are not emulated)",
+        )
+        _require(
+            self.webauthn_user_verification in USER_VERIFICATIONS,
+            "webauthn_user_verification",
+            f"must be one of {list(USER_VERIFICATIONS)}",
+        )
+        rp_id = self.webauthn_relying_party_id
+        _require(
+            rp_id is None or (isinstance(rp_id, str) and bool(_RELYING_PARTY_ID.match(rp_id))),
+            "webauthn_relying_party_id",
+            f"{rp_id!r} is not a domain name like auth.example.com or localhost "
+            "(lowercase, without scheme, port or path)",
+        )
+        if self.passkeys_enabled:
+            _require(importlib.util.find_spec("webauthn") is not None, "allowed_first_auth_factors",
+                     PASSKEYS_NEED_WEBAUTHN)
+            if self.domain_url is not None:
+                self.relying_party_id(self.domain_url)
+
+    @property
+    def passkeys_enabled(self) -> bool:
+        return PASSKEY_FACTOR in self.allowed_first_auth_factors
+
+    def relying_party_id(self, domain_url: str) -> str:
+        """The passkeys' relying party id for the pool's domain at ``domain_url``, or ConfigError.
+
+        WebAuthn (section 5.1.3, "Create a New Credential") takes an rp id only if it is the host
+        of the page's origin or a domain that host is under, and only on a secure context: https,
+        or http://localhost, which browsers also trust. Cognito's RelyingPartyId is "typically your
+        user pool domain" (API reference: WebAuthnConfigurationType).
+        """
+        host = urlsplit(domain_url).hostname or ""
+        rp_id = self.webauthn_relying_party_id or host
+        where = "webauthn_relying_party_id"
+        _require(
+            not _is_ip_address(rp_id),
+            where,
+            f"{rp_id!r} is an IP address, which WebAuthn does not take as a relying party id: "
+            "serve the pool's domain on a name (domain_url = \"http://localhost:9230\")",
+        )
+        _require(
+            host == rp_id or host.endswith("." + rp_id),
+            where,
+            f"{rp_id!r} must be the pool domain's host {host!r} or a domain it is under",
+        )
+        _require(
+            domain_url.startswith("https://") or host == "localhost" or host.endswith(".localhost"),
+            "domain_url",
+            f"{domain_url!r}: browsers offer passkeys only on https or http://localhost",
+        )
+        return rp_id
 
     def identity_provider(self, name: str | None) -> IdentityProvider | None:
         """The provider named ``name`` (names are case-sensitive, as in Cognito)."""

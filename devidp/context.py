@@ -11,6 +11,7 @@ from .config import PoolConfig
 from .directory import UserDirectory
 from .keys import SigningKeys
 from .oauth import CognitoAuthorizationServer, UserInfoProtector
+from .passkey_store import PasskeyStore
 from .store import MemoryStore
 from .tokens import TokenFactory
 from .upstream import UpstreamProvider
@@ -34,6 +35,10 @@ class Emulator:
     userinfo: UserInfoProtector
     #: The pool's identity providers by name, as this pool's relying party toward each.
     upstreams: Mapping[str, UpstreamProvider]
+    #: The users' passkeys and the ceremonies under way (passkeys.py).
+    passkeys: PasskeyStore
+    #: The passkeys' WebAuthn relying party id; None when the pool offers no passkeys.
+    relying_party_id: str | None
 
     @property
     def pool(self) -> PoolConfig:

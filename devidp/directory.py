@@ -40,14 +40,22 @@ class UserDirectory:
     """``sign_out(username)`` ends the user's sessions and revokes its tokens; it runs
     when a user is disabled or deleted. ``revoke_tokens(username)`` revokes its tokens
     only (a global sign-out). ``changed(pool)``, if given, gets each new pool, one change
-    at a time (to save it, say)."""
+    at a time (to save it, say). ``forget(username)`` drops what is kept of a deleted user
+    beyond the pool (its passkeys)."""
 
-    def __init__(self, pool: PoolConfig, sign_out: Callable[[str], None], revoke_tokens: Callable[[str], None],
-                 changed: Callable[[PoolConfig], None] | None = None):
+    def __init__(
+        self,
+        pool: PoolConfig,
+        sign_out: Callable[[str], None],
+        revoke_tokens: Callable[[str], None],
+        changed: Callable[[PoolConfig], None] | None = None,
+        forget: Callable[[str], None] = lambda username: None,
+    ):
         self._pool = pool
         self._sign_out = sign_out
         self._revoke_tokens = revoke_tokens
         self._changed = changed
+        self._forget = forget
         self._lock = threading.Lock()
 
     @property
@@ -72,6 +80,7 @@ class UserDirectory:
             user = self.get(name)
             self._rebuild(s for u, s in zip(self._pool.users, self._sources()) if u is not user)
         self._sign_out(user.username)
+        self._forget(user.username)
 
     def disable(self, name: str) -> User:
         """AdminDisableUser: "deactivates a user and revokes all access tokens for the

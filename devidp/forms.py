@@ -1,7 +1,7 @@
 """The hosted-UI forms; Flask-WTF adds and checks their CSRF tokens."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import HiddenField, PasswordField, StringField
 from wtforms.validators import InputRequired
 
 
@@ -21,3 +21,9 @@ class MfaForm(FlaskForm):
     """The TOTP code of a user with software-token MFA."""
 
     code = StringField("Code", validators=[InputRequired()])
+
+
+class PasskeyForm(FlaskForm):
+    """The browser's answer to a passkey ceremony (static/passkeys.js fills it in): registration or sign-in."""
+
+    credential = HiddenField("Passkey", validators=[InputRequired()])

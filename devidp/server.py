@@ -20,7 +20,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from . import alb_keys
 from .alb import LoadBalancer, client_for, default_arn
-from .app import DEFAULT_HOST, EmulatorApps, create_apps
+from .app import DEFAULT_HOST, EmulatorApps, create_apps, default_domain_host
 from .config import PoolConfig, load_config
 
 
@@ -174,7 +174,9 @@ def start_server(
             issuer_base_url=issuer_base_url
             or pool.issuer_base_url
             or f"http://{_url_host(host)}:{issuer_port}",
-            domain_url=domain_url or pool.domain_url or f"http://{_url_host(host)}:{bound_domain_port}",
+            domain_url=domain_url
+            or pool.domain_url
+            or f"http://{default_domain_host(pool, _url_host(host))}:{bound_domain_port}",
             instance_path=instance_path,
             on_users_changed=on_users_changed,
         )

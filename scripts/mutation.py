@@ -66,6 +66,9 @@ _TENANTS_EMULATED = "tests/extension/test_tenants_with_emulator.py"
 _ALB_CLAIMS = "flask_cognito_signin/alb/user_claims.py"
 _ALB_SIGNED_IN = "flask_cognito_signin/alb/signed_in.py"
 _ALB_TESTS = ("tests/alb/test_user_claims.py", "tests/web/test_alb_mode.py")
+_PASSKEYS = "devidp/passkeys.py"
+_CEREMONIES = "devidp/passkey_ceremonies.py"
+_PASSKEY_TESTS = "tests/devidp/test_devidp_passkeys.py"
 
 MUTATIONS: tuple[Mutation, ...] = (
     # The three rules of issue 15 --------------------------------------------------------------
@@ -635,6 +638,37 @@ MUTATIONS: tuple[Mutation, ...] = (
              "on_users_changed=emulated_pool.saver(path))",
              "on_users_changed=emulated_pool.saver(path), log_requests=True)",
              ("tests/cli/test_emulator.py",)),
+    # Issue 23: passkeys on the emulator's hosted UI ----------------------------------------------
+    Mutation("passkey-challenge-single-use", "devidp/passkey_store.py",
+             "found = self._ceremonies.pop(ceremony_id, None)", "found = self._ceremonies.get(ceremony_id)",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-sign-in-origin-checked", _CEREMONIES,
+             "expected_origin=rp.origin,\n            credential_public_key=public_key,",
+             'expected_origin=[rp.origin, "http://localhost:5000"],\n            credential_public_key=public_key,',
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-registration-origin-checked", _CEREMONIES,
+             "expected_origin=rp.origin,\n            require_user_verification",
+             'expected_origin=[rp.origin, "http://localhost:5000"],\n            require_user_verification',
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-sign-in-rp-id-checked", _CEREMONIES,
+             "expected_rp_id=rp.id,\n            expected_origin=rp.origin,\n            credential_public_key",
+             'expected_rp_id="example.com",\n            expected_origin=rp.origin,\n            credential_public_key',
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-rp-id-is-the-domains", "devidp/config.py",
+             'host == rp_id or host.endswith("." + rp_id),', "True,",
+             ("tests/devidp/test_devidp_passkey_config.py",)),
+    Mutation("passkey-of-the-named-user", _PASSKEYS,
+             "if ceremony.username is not None and credential.username != ceremony.username:", "if False:",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-chosen-unnamed-says-whose", _PASSKEYS,
+             "if ceremony.username is None and assertion.user_handle is None:", "if False:",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-user-handle-of-its-owner", _PASSKEYS,
+             "if assertion.user_handle is not None and assertion.user_handle != credential.user_handle:", "if False:",
+             (_PASSKEY_TESTS,)),
+    Mutation("passkey-registered-by-the-signed-in-user", _PASSKEYS,
+             "if ceremony is None or ceremony.username != user.username:", "if ceremony is None:",
+             (_PASSKEY_TESTS,)),
 )
 
 

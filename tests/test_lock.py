@@ -20,8 +20,9 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 _PIN = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)(.*?)(?=^\S|\Z)", re.M | re.S)
 
 #: What each file installs, as `make lock` compiles it (Makefile): extras and dependency groups.
-RUNTIME = {"extras": ("redis", "aws", "metrics", "emulator-totp"), "groups": ("host",)}
-DEV = {"extras": ("redis", "aws", "metrics", "emulator-totp", "flask-login"), "groups": ("host", "test", "docs")}
+RUNTIME = {"extras": ("redis", "aws", "metrics", "emulator-totp", "emulator-passkeys"), "groups": ("host",)}
+DEV = {"extras": ("redis", "aws", "metrics", "emulator-totp", "emulator-passkeys", "flask-login"),
+       "groups": ("host", "test", "docs")}
 
 
 def pins(name: str) -> dict[str, tuple[str, str]]:

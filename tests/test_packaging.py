@@ -1,4 +1,4 @@
-"""The wheel as Python users expect it: typed (py.typed), licensed, classified, one version, and pyotp an extra.
+"""The wheel as Python users expect it: typed (py.typed), licensed, classified, one version, and pyotp and webauthn extras.
 
 The wheel is built from a copy of the checkout with pip, as `pip install .` builds it, and read
 as an installer reads it: the files it holds and its METADATA.
@@ -53,3 +53,8 @@ def test_the_metadata_has_the_licence_the_classifiers_and_the_packages_version(m
 def test_pyotp_comes_only_with_the_emulator_totp_extra(metadata):
     pyotp = [requirement for requirement in metadata.get_all("Requires-Dist") if requirement.startswith("pyotp")]
     assert pyotp and all('extra == "emulator-totp"' in requirement for requirement in pyotp), pyotp
+
+
+def test_webauthn_comes_only_with_the_emulator_passkeys_extra(metadata):
+    webauthn = [requirement for requirement in metadata.get_all("Requires-Dist") if requirement.startswith("webauthn")]
+    assert webauthn and all('extra == "emulator-passkeys"' in requirement for requirement in webauthn), webauthn
