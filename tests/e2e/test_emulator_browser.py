@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 def sign_in_at_the_hosted_ui(page, username: str = DEMO_USER, password: str = DEMO_PASSWORD) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()  # not "Sign in with passkey"
 
 
 def sign_in_see_the_session_and_sign_out(page, emulator_url: str, rp) -> None:
