@@ -51,8 +51,8 @@ def emulator(work: Path, app_urls: list[str], delay: float = 0.0) -> Iterator[Em
     with ExitStack() as stack:
         if delay:
             public_issuer, public_domain = free_port(), free_port()
-            stack.enter_context(LatencyProxy(public_issuer, issuer_port, delay))
-            stack.enter_context(LatencyProxy(public_domain, domain_port, delay))
+            stack.enter_context(LatencyProxy(public_issuer, issuer_port, delay, work / "latency-issuer.log"))
+            stack.enter_context(LatencyProxy(public_domain, domain_port, delay, work / "latency-domain.log"))
         else:
             public_issuer, public_domain = issuer_port, domain_port
         urls = Emulator(f"http://127.0.0.1:{public_issuer}", f"http://127.0.0.1:{public_domain}")

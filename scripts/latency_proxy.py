@@ -1,60 +1,82 @@
-"""A TCP proxy on loopback that holds every request `delay` seconds before passing it on: the emulator, made as far
-away as a real user pool (tens of milliseconds), for benchmarks of how a serving configuration waits on its IdP.
+"""A TCP proxy on loopback that delivers what a client sends `delay` seconds late: the emulator, made as far away as
+a real user pool (tens of milliseconds), for benchmarks of how a serving configuration waits on its IdP.
 
-Each chunk a client sends is delayed, then forwarded; answers come back at once. With HTTP
-keep-alive a request is one chunk, so each IdP call costs the delay once.
+Like a network link, it delays every chunk by the same one-way latency from the moment it
+arrived, so a request sent in two writes (headers, then the body, as requests sends a POST)
+still arrives `delay` after it left, not twice that; answers come back at once. It runs in a
+process of its own: in the benchmark's process its event loop would wait for the GIL behind
+the benchmark's many client threads, and add latency nobody asked for.
+
+    python -m scripts.latency_proxy PORT UPSTREAM_PORT DELAY_SECONDS
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
+import sys
+from pathlib import Path
+
+from scripts.processes import start, stop
 
 
 class LatencyProxy:
-    """Forward 127.0.0.1:`port` to 127.0.0.1:`upstream_port`, `delay` seconds late, in a background thread."""
+    """Forward 127.0.0.1:`port` to 127.0.0.1:`upstream_port`, `delay` seconds late, in a child process."""
 
-    def __init__(self, port: int, upstream_port: int, delay: float):
-        self.port, self.upstream_port, self.delay = port, upstream_port, delay
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"latency-proxy-{port}")
+    def __init__(self, port: int, upstream_port: int, delay: float, log: Path):
+        self.port, self.upstream_port, self.delay, self.log = port, upstream_port, delay, log
+        self._process = None
 
     def __enter__(self) -> LatencyProxy:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError(f"the latency proxy on port {self.port} did not start")
+        self._process = start([sys.executable, "-m", "scripts.latency_proxy", str(self.port), str(self.upstream_port),
+                               str(self.delay)], self.port, self.log)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        stop(self._process)
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", self.port))
-        self._ready.set()
-        try:
-            self._loop.run_forever()
-        finally:
-            server.close()
 
-    async def _serve(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+async def serve(port: int, upstream_port: int, delay: float) -> None:
+    async def connection(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
-            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", upstream_port)
         except OSError:
             client_writer.close()
             return
-        await asyncio.gather(self._pipe(client_reader, upstream_writer, self.delay),
-                             self._pipe(upstream_reader, client_writer, 0.0), return_exceptions=True)
+        await asyncio.gather(_delayed(client_reader, upstream_writer, delay),
+                             _delayed(upstream_reader, client_writer, 0.0), return_exceptions=True)
 
-    @staticmethod
-    async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
-        try:
-            while chunk := await reader.read(65536):
-                if delay:
-                    await asyncio.sleep(delay)
-                writer.write(chunk)
-                await writer.drain()
-        finally:
-            writer.close()
+    server = await asyncio.start_server(connection, "127.0.0.1", port)
+    async with server:
+        await server.serve_forever()
+
+
+async def _delayed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, delay: float) -> None:
+    """Copy `reader` to `writer`, each chunk `delay` seconds after it arrived, in order."""
+    loop = asyncio.get_running_loop()
+    chunks: asyncio.Queue[tuple[float, bytes]] = asyncio.Queue()
+
+    async def deliver() -> None:
+        while True:
+            due, chunk = await chunks.get()
+            if not chunk:
+                return
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            writer.write(chunk)
+            await writer.drain()
+
+    delivering = asyncio.ensure_future(deliver())
+    try:
+        while True:
+            chunk = await reader.read(65536)
+            await chunks.put((loop.time() + delay, chunk))
+            if not chunk:
+                break
+        await delivering
+    finally:
+        delivering.cancel()
+        writer.close()
+
+
+if __name__ == "__main__":
+    listen_port, to_port, seconds = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+    asyncio.run(serve(listen_port, to_port, seconds))
