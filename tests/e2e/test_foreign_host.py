@@ -21,7 +21,15 @@ from playwright.sync_api import expect
 
 from scripts.processes import free_port, stop, wait_for_port
 from tests.e2e.conftest import screenshot
-from tests.support.installs import copy_checkout, count_tests, doc_block, fresh_venv, run, serve
+from tests.e2e.test_emulator_browser import sign_in_at_the_hosted_ui
+from tests.support.installs import (
+    copy_checkout,
+    count_tests,
+    doc_block,
+    fresh_venv,
+    run,
+    serve,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -152,9 +160,7 @@ def test_a_browser_signs_in_to_the_shop_and_out_again(page, running):
 
     page.goto(running.shop_url + "/orders")
     page.wait_for_url(running.login_url)
-    page.get_by_label("Username").fill(SHOPPER)
-    page.get_by_label("Password").fill(SHOPPER_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_at_the_hosted_ui(page, SHOPPER, SHOPPER_PASSWORD)
 
     page.wait_for_url(running.shop_url + "/orders")
     expect(page.get_by_role("heading")).to_have_text(f"Orders of {SHOPPER}")

@@ -25,7 +25,15 @@ from playwright.sync_api import expect
 
 from scripts.processes import free_port, stop, wait_for_port
 from tests.e2e.conftest import screenshot
-from tests.support.installs import copy_checkout, count_tests, doc_block, fresh_venv, outside_env, run
+from tests.e2e.test_emulator_browser import sign_in_at_the_hosted_ui
+from tests.support.installs import (
+    copy_checkout,
+    count_tests,
+    doc_block,
+    fresh_venv,
+    outside_env,
+    run,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -125,9 +133,7 @@ def test_the_emulator_wrote_the_settings_the_shop_reads(newcomer, running):
 def test_a_browser_signs_in_as_the_printed_test_user(page, running):
     page.goto(running.shop_url + "/orders")
     page.wait_for_url(running.login_page)
-    page.get_by_label("Username").fill(running.username)
-    page.get_by_label("Password").fill(running.password)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_at_the_hosted_ui(page, running.username, running.password)
 
     page.wait_for_url(running.shop_url + "/orders")
     expect(page.get_by_role("heading")).to_have_text(f"Orders of {running.username}")
