@@ -22,6 +22,7 @@ be given to somebody else), so that signing out everywhere finds them on every d
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from collections.abc import Callable
@@ -78,6 +79,7 @@ def _sessions_key(provider: str, sub: str) -> str:
     return f"{_SESSIONS_OF}{provider}:{sub}"  # aliases hold no ":" (settings), so the key splits back
 
 
+@functools.lru_cache(maxsize=4096)  # asked on every bearer request, of the few logins an API sees
 def _ended_key(provider: str, origin_jti: str) -> str:
     """Hashed: a fixed-length key whatever the token holds."""
     return _ENDED + hashlib.sha256(f"{provider}\n{origin_jti}".encode()).hexdigest()
