@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from urllib.parse import unquote_plus
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -24,11 +25,41 @@ from .app import DEFAULT_HOST, EmulatorApps, create_apps, default_domain_host
 from .config import PoolConfig, load_config
 
 
+#: Query parameters whose values must not reach the request log: authorization codes (the app's, and an
+#: upstream provider's or the load balancer's at /oauth2/idpresponse), what binds a sign-in to its browser
+#: (state, nonce, the PKCE challenge) and tokens passed as hints.
+SECRET_QUERY_PARAMETERS = frozenset({"code", "state", "nonce", "code_challenge", "id_token_hint"})
+REDACTED = "[redacted]"
+
+
 class _QuietRequestHandler(WSGIRequestHandler):
     """No access-log line per request (tests and load tests make thousands)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
+
+
+class _RequestLogWithoutSecrets(WSGIRequestHandler):
+    """Werkzeug's request line, with the values of SECRET_QUERY_PARAMETERS replaced.
+
+    The line is logged as the answer starts, after the request's environ was built from the
+    path: the path is rewritten for the log line alone.
+    """
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        if hasattr(self, "path"):  # absent when the request line itself was bad
+            self.path = redact_secret_parameters(self.path)
+        super().log_request(code, size)
+
+
+def redact_secret_parameters(target: str) -> str:
+    """The request target with each secret parameter's value replaced; the rest as sent."""
+    path, mark, query = target.partition("?")
+    if not mark:
+        return target
+    pairs = [f"{name}={REDACTED}" if unquote_plus(name) in SECRET_QUERY_PARAMETERS else f"{name}{equals}{value}"
+             for name, equals, value in (pair.partition("=") for pair in query.split("&"))]
+    return f"{path}?{'&'.join(pairs)}"
 
 
 @dataclass
@@ -130,7 +161,7 @@ def _serve(app: Flask | LoadBalancer, host: str, listener: socket.socket, log_re
         listener.getsockname()[1],
         app,
         threaded=True,
-        request_handler=None if log_requests else _QuietRequestHandler,
+        request_handler=_RequestLogWithoutSecrets if log_requests else _QuietRequestHandler,
         fd=listener.fileno(),
     )
     thread = threading.Thread(

@@ -79,17 +79,27 @@ class UserSession:
                 return response
         return self.pending.take(state, request.cookies, self.clock())
 
-    def sign_in(self, result: SignIn) -> None:
-        """Replace whatever the session held with the new user, under a new session id."""
+    def sign_in(self, result: SignIn) -> AuthRecord | None:
+        """Replace whatever the session held with the new user, under a new session id.
+
+        A login this browser was already signed in with (a step-up, another user at the password
+        prompt, a sign-in started again) ends here as a sign-out ends it: its bearer tokens are
+        refused and its session leaves the user's. Its record is returned, for its refresh token
+        to be revoked: nothing here could use that token again, and it would stay valid at the
+        provider for its whole lifetime (Cognito: 30 days by default).
+        """
         now = self.clock()
-        previous = self.session.get(_RECORD)
+        replaced, replaced_sid = self.record, self.session.stored_sid
         record_id = self.records.save(AuthRecord(result.provider, result.user, result.tokens), self.max_age)
-        if previous:
-            self.records.delete(previous)
+        if self._record_id:
+            self.records.delete(self._record_id)
         self.session.clear()
         self.session.regenerate()
         self.session.update({_RECORD: record_id, _SIGNED_IN_AT: now, ABSOLUTE_EXPIRY_KEY: now + self.max_age})
         self.logins.session_started(result.provider, result.user.sub, store_key(self.session.sid), self.max_age)
+        if replaced is not None:
+            _end_login(self.logins, replaced, store_key(replaced_sid) if replaced_sid is not None else None)
+        return replaced
 
     def sign_out(self) -> AuthRecord | None:
         """Forget the user now, for every request of this session; the ended record (whose provider

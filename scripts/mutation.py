@@ -61,6 +61,7 @@ _METRICS_TESTS = "tests/test_metrics.py"
 _HOST_CSRF_TESTS = "tests/web/test_host_forms_csrf.py"
 _ACCESS_LOG_TESTS = "tests/serving/test_access_logs.py"
 _STEP_UP_TESTS = "tests/web/test_step_up.py"
+_SIGNING_IN_AGAIN = "tests/web/test_signing_in_again.py"
 _TENANTS = "tests/web/test_tenants.py"
 _TENANTS_EMULATED = "tests/extension/test_tenants_with_emulator.py"
 _ALB_CLAIMS = "flask_cognito_signin/alb/user_claims.py"
@@ -116,8 +117,15 @@ MUTATIONS: tuple[Mutation, ...] = (
              "self.store.delete(store_key(self.session.stored_sid))", "pass",
              ("tests/web/test_logout.py", "tests/sessions/test_signed_out_stays_dead.py")),
     Mutation("previous-record-deleted-at-sign-in", "flask_cognito_signin/user_session.py",
-             "self.records.delete(previous)", "pass",
+             "self.records.delete(self._record_id)\n        self.session.clear()\n        self.session.regenerate()",
+             "pass\n        self.session.clear()\n        self.session.regenerate()",
              ("tests/test_auth_records.py", _RULES, "tests/sessions/test_rotation.py")),
+    Mutation("signing-in-again-ends-the-replaced-login", "flask_cognito_signin/user_session.py",
+             "            _end_login(self.logins, replaced, store_key(replaced_sid) if replaced_sid is not None else None)\n",
+             "            pass\n", (_SIGNING_IN_AGAIN,)),
+    Mutation("signing-in-again-revokes-the-replaced-refresh-token", "flask_cognito_signin/web/auth.py",
+             "            revoke_quietly(replaced_provider, replaced.tokens.refresh_token)\n", "            pass\n",
+             (_SIGNING_IN_AGAIN,)),
     Mutation("absolute-lifetime", "flask_cognito_signin/sessions/interface.py",
              "return max(1.0, min(self.idle_timeout, absolute - self.clock()))", "return self.idle_timeout",
              ("tests/web/test_session_lifetime.py",)),
@@ -432,6 +440,9 @@ MUTATIONS: tuple[Mutation, ...] = (
              "cognito.admin_user_global_sign_out(UserPoolId=pool_id, Username=username)",
              "cognito.describe_user_pool(UserPoolId=pool_id)",
              ("tests/cli/test_sessions.py",)),
+    Mutation("devidp-request-log-without-secrets", "devidp/server.py",
+             "            self.path = redact_secret_parameters(self.path)\n", "            pass\n",
+             ("tests/devidp/test_devidp_server.py",)),
     Mutation("devidp-global-sign-out-revokes", "devidp/directory.py",
              "        self._revoke_tokens(user.username)\n", "",
              ("tests/devidp/test_devidp_admin.py",)),

@@ -133,8 +133,12 @@ def callback() -> Response:
     result = complete_sign_in(provider, pending, request.args.to_dict())
     if pending.max_age is not None:
         _note_step_up(user_session, result)
-    user_session.sign_in(result)
+    replaced = user_session.sign_in(result)
     log_event("login_succeeded", provider=provider.alias, sub=result.user.sub)
+    if replaced is not None:
+        replaced_provider = _providers().get(replaced.provider)
+        if replaced_provider is not None:
+            revoke_quietly(replaced_provider, replaced.tokens.refresh_token)
     return redirect(result.return_to)
 
 

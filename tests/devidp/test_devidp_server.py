@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import selectors
@@ -17,6 +18,7 @@ import requests
 
 import devidp
 from devidp import start_server
+from devidp.server import redact_secret_parameters
 
 REPO_ROOT = Path(devidp.__file__).resolve().parent.parent
 
@@ -198,3 +200,30 @@ def test_module_reports_a_busy_port(tmp_path, flag):
     assert proc.returncode == 1
     assert stderr.startswith("devidp: error:")
     assert "in use" in stderr
+
+
+def test_the_request_log_keeps_codes_state_and_nonce_out(pool, instance_dir, caplog):
+    client = pool.default_client
+    with caplog.at_level(logging.INFO, logger="werkzeug"), \
+            start_server(pool, instance_path=instance_dir, log_requests=True) as idp:
+        requests.get(f"{idp.domain_url}/oauth2/authorize", params={
+            "response_type": "code", "client_id": client.client_id, "redirect_uri": client.callback_urls[0],
+            "scope": "openid", "state": "state-secret", "nonce": "nonce-secret", "code_challenge": "challenge-secret",
+            "code_challenge_method": "S256"}, allow_redirects=False, timeout=5)
+        requests.get(f"{idp.domain_url}/oauth2/idpresponse?code=code-secret&state=state-secret", timeout=5)
+    lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    authorize = next(line for line in lines if "/oauth2/authorize?" in line)
+    assert f"client_id={client.client_id}" in authorize and "code_challenge_method=S256" in authorize
+    assert "state=[redacted]" in authorize and "nonce=[redacted]" in authorize
+    assert any("/oauth2/idpresponse?code=[redacted]&state=[redacted]" in line for line in lines)
+    assert not [line for line in lines if "-secret" in line]
+
+
+@pytest.mark.parametrize("target, logged", [
+    ("/logout", "/logout"),
+    ("/a?state=s&state=t&x=1", "/a?state=[redacted]&state=[redacted]&x=1"),
+    ("/a?st%61te=s&flag", "/a?st%61te=[redacted]&flag"),
+    ("/a?code", "/a?code=[redacted]"),
+])
+def test_redaction_replaces_only_secret_values(target, logged):
+    assert redact_secret_parameters(target) == logged
