@@ -28,14 +28,15 @@ docs: $(VENV)/.dev-installed
 mutation: $(VENV)/.dev-installed
 	$(BIN)/python -m scripts.mutation
 
-# Figures for docs/example-app.md (Benchmarks): authenticated requests against a bare Flask app, sign-in CPU against a tutorial app.
+# Figures for docs/example-app.md (Benchmarks): authenticated requests against a bare Flask app, sign-in CPU against a
+# tutorial app; the emulator behind nginx over HTTPS (scripts/https_front.py), as a real pool is.
 bench: $(VENV)/.dev-installed
-	scripts/system-packages.sh wrk=wrk
+	scripts/system-packages.sh wrk=wrk /usr/sbin/nginx=nginx
 	$(BIN)/python -m scripts.bench
 
 # The worker-class comparison behind gunicorn.conf.py's choice: every candidate on the whole workload, the IdP 75 ms away.
 bench-serving: $(VENV)/.dev-installed
-	scripts/system-packages.sh wrk=wrk
+	scripts/system-packages.sh wrk=wrk /usr/sbin/nginx=nginx
 	$(BIN)/python -m scripts.compare_workers
 
 # Two instances sharing Redis: 200 concurrent sign-ins, 10,000 cookieless /login (the store must not grow), then Redis and the IdP killed mid-run.

@@ -40,6 +40,8 @@ worker_class = _chosen_worker_class()
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() + 1))
 # Only for gthread (gunicorn turns sync into gthread when threads > 1).
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+#: gevent workers' connection counts (app/connection_balance.py); None under other worker classes.
+_connection_counts = None
 if "gevent" in worker_class.lower():  # gevent, or one of its variants: gevent_wsgi, gunicorn.workers.ggevent...
     # Before the app is loaded (preload_app): its locks and sockets must be gevent's from the start,
     # or a greenlet waiting on a lock that another greenlet holds across an IdP call blocks the worker.
@@ -57,6 +59,18 @@ if "gevent" in worker_class.lower():  # gevent, or one of its variants: gevent_w
         other greenlet that is ready: the connections take turns.
         """
         idle()
+
+    from app.connection_balance import ConnectionCounts, install
+
+    _connection_counts = ConnectionCounts()
+
+    def pre_fork(server, worker):
+        """In the master: the worker's slot among the workers' connection counts (app/connection_balance.py)."""
+        _connection_counts.assign(worker)
+
+    def post_fork(server, worker):
+        """In the worker: it accepts a connection only while no other worker holds fewer."""
+        install(_connection_counts, worker)
 # Load the app once in the master: a configuration error stops start-up with its message,
 # instead of every worker failing in a loop. Nothing connects before the fork.
 preload_app = True
@@ -94,7 +108,9 @@ def on_starting(server):
 
 
 def child_exit(server, worker):
-    """prometheus-client's bookkeeping for a worker that ended (its live gauges leave the sums)."""
+    """A worker ended: its connection count leaves the balance, and its live gauges prometheus-client's sums."""
+    if _connection_counts is not None:
+        _connection_counts.release(worker)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and "prometheus_client" in sys.modules:
         from prometheus_client import multiprocess
 

@@ -9,6 +9,9 @@ by a Bearer access token; the emulator's request log counts IdP calls made meanw
 Then full sign-ins (app /login, the emulator's hosted UI, the app's callback) of the example
 app and of a tutorial-style Authlib app (scripts/tutorial_app.py), both under this project's
 gunicorn.conf.py, in alternating batches: CPU per sign-in of each app's gunicorn processes.
+Every IdP the benchmark runs is reached over HTTPS on connections that stay open, as a real
+user pool is (scripts/https_front.py): an app that opens a new connection per call pays the
+TLS handshake that it would pay in production.
 
 Last, the same app signing people in through an emulator made as far away as a real user pool
 (`--far` seconds on every IdP call, the browser's and the app's), alternating with the loopback
@@ -38,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from devidp.driver import sign_in, submit_login  # noqa: E402  (the benchmark drives the emulator)
 from scripts.bench_measure import Endpoint, interleaved, merged, sign_ins, steady_sign_in_rate  # noqa: E402
-from scripts.bench_servers import CLIENT, USER, app_env, emulator, gunicorn, stop_all  # noqa: E402
+from scripts.bench_servers import CLIENT, USER, app_env, emulator, gunicorn, stop_all, trusted_certificates  # noqa: E402
 from scripts.processes import free_port  # noqa: E402
 
 TARGET, FLOOR = 0.90, 0.85
@@ -75,8 +78,9 @@ def main() -> int:
         rp_url, tutorial_url = f"http://localhost:{rp_port}", f"http://localhost:{tutorial_port}"
         far_url, far_work = f"http://localhost:{far_port}", work / "far"
         far_work.mkdir()
-        with emulator(work, [rp_url, tutorial_url]) as idp, \
-                emulator(far_work, [far_url], delay=args.far) as far_idp:
+        certificates = trusted_certificates(work)
+        with emulator(work, [rp_url, tutorial_url], certificates) as idp, \
+                emulator(far_work, [far_url], certificates, delay=args.far) as far_idp:
             servers = [
                 gunicorn(work, "bare-plain", "scripts.bare_app:app", serving="plain", workers=args.workers),
                 gunicorn(work, "bare-project", "scripts.bare_app:app", serving="project", workers=args.workers),
@@ -108,7 +112,7 @@ def run(args, work: Path, idp, bare_plain, bare_project, rp, tutorial, rp_far) -
     for endpoint in endpoints[2:]:
         assert requests.get(endpoint.url, headers=endpoint.headers, timeout=5).status_code == 200, endpoint.name
     print(f"{args.workers} gunicorn workers per server; {args.rounds} interleaved rounds of {args.seconds} s per "
-          f"endpoint at each concurrency; the emulator as IdP; all on this machine's loopback.")
+          f"endpoint at each concurrency; the emulator as IdP, over HTTPS; all on this machine's loopback.")
     idp_calls_before = _idp_calls(work)
     by_concurrency = {}
     for connections in args.connections:

@@ -1,4 +1,5 @@
-"""The servers a benchmark runs on loopback: the emulator (optionally as far away as a real user pool) and gunicorn.
+"""The servers a benchmark runs on loopback: the emulator (over HTTPS, optionally as far away as a real user pool)
+and gunicorn.
 
 Every app runs under gunicorn in one of two ways: `plain` (gunicorn's defaults: sync workers,
 no configuration file, as `gunicorn -w N app` gives) or `project` (this project's
@@ -7,6 +8,7 @@ gunicorn.conf.py, with its worker class, logging and hooks).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devidp import load_config
+from scripts.https_front import Certificates, https_front, write_certificates
 from scripts.latency_proxy import LatencyProxy
 from scripts.processes import ROOT, free_port, start, stop
 
@@ -41,21 +44,24 @@ class Served:
 
 
 @contextmanager
-def emulator(work: Path, app_urls: list[str], delay: float = 0.0) -> Iterator[Emulator]:
-    """The demo pool with its client registered for every one of `app_urls`; `delay` seconds added to each call."""
+def emulator(work: Path, app_urls: list[str], certificates: Certificates, delay: float = 0.0) -> Iterator[Emulator]:
+    """The demo pool over HTTPS (scripts/https_front.py, with `certificates`), its client registered for every one
+    of `app_urls`; `delay` seconds added to each call, on the way to the HTTPS front."""
     callbacks = ", ".join(f'"{url}/oauth/v2/callback"' for url in app_urls)
     config = work / "pool.toml"
     config.write_text((ROOT / "devidp" / "pool.toml").read_text().replace(
         'callback_urls = ["http://localhost:5000/oauth/v2/callback"]', f"callback_urls = [{callbacks}]"))
-    issuer_port, domain_port = free_port(), free_port()
+    issuer_port, domain_port = free_port(), free_port()  # the emulator's own, plain HTTP
+    https_issuer, https_domain = free_port(), free_port()
     with ExitStack() as stack:
+        stack.enter_context(https_front(work, {https_issuer: issuer_port, https_domain: domain_port}, certificates))
         if delay:
             public_issuer, public_domain = free_port(), free_port()
-            stack.enter_context(LatencyProxy(public_issuer, issuer_port, delay, work / "latency-issuer.log"))
-            stack.enter_context(LatencyProxy(public_domain, domain_port, delay, work / "latency-domain.log"))
+            stack.enter_context(LatencyProxy(public_issuer, https_issuer, delay, work / "latency-issuer.log"))
+            stack.enter_context(LatencyProxy(public_domain, https_domain, delay, work / "latency-domain.log"))
         else:
-            public_issuer, public_domain = issuer_port, domain_port
-        urls = Emulator(f"http://127.0.0.1:{public_issuer}", f"http://127.0.0.1:{public_domain}")
+            public_issuer, public_domain = https_issuer, https_domain
+        urls = Emulator(f"https://127.0.0.1:{public_issuer}", f"https://127.0.0.1:{public_domain}")
         process = start([sys.executable, "-m", "devidp", "--port", str(issuer_port), "--domain-port", str(domain_port),
                          "--issuer-base-url", urls.issuer_url, "--domain-url", urls.domain_url,
                          "--config", str(config), "--instance-path", str(work / "devidp")],
@@ -64,6 +70,14 @@ def emulator(work: Path, app_urls: list[str], delay: float = 0.0) -> Iterator[Em
             yield urls
         finally:
             stop(process)
+
+
+def trusted_certificates(work: Path) -> Certificates:
+    """The HTTPS front's certificates, made in `work` and trusted by this process's HTTP clients (the benchmark's
+    browsers) and by every server it starts from now on (requests reads REQUESTS_CA_BUNDLE)."""
+    certificates = write_certificates(work)
+    os.environ["REQUESTS_CA_BUNDLE"] = str(certificates.ca)
+    return certificates
 
 
 def app_env(idp: Emulator, app_url: str, work: Path, name: str, **extra: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from devidp.driver import sign_in  # noqa: E402
 from scripts.bench_measure import Endpoint, interleaved, sign_ins  # noqa: E402
-from scripts.bench_servers import USER, app_env, emulator, gunicorn, stop_all  # noqa: E402
+from scripts.bench_servers import USER, app_env, emulator, gunicorn, stop_all, trusted_certificates  # noqa: E402
 from scripts.processes import free_port  # noqa: E402
 
 CANDIDATES = {
@@ -56,10 +56,10 @@ def main() -> int:
         work = Path(tmp)
         port = free_port()
         app_url = f"http://localhost:{port}"
-        with emulator(work, [app_url], delay=args.delay) as idp:
+        with emulator(work, [app_url], trusted_certificates(work), delay=args.delay) as idp:
             anchor = gunicorn(work, "bare-plain", "scripts.bare_app:app", serving="plain", workers=args.workers)
             try:
-                print(f"{args.workers} workers; the IdP {args.delay * 1000:.0f} ms away; {args.users} users at once.\n")
+                print(f"{args.workers} workers; the IdP over HTTPS, {args.delay * 1000:.0f} ms away; {args.users} users at once.\n")
                 print(f"{'worker class':20} {'/api/me vs bare sync':>21} {'p50 ms':>7} {'p99 ms':>7} "
                       f"{'p99 vs bare':>12} {'sign-ins/s':>11} {'p50 ms':>8} {'refreshes/s':>12}")
                 for name in args.only or CANDIDATES:

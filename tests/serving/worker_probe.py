@@ -1,8 +1,9 @@
 """A WSGI app that tells which worker class serves it, whether gevent patched the process, and in
-which order its worker served each request."""
+which order its worker (which process) served each request."""
 
 import itertools
 import json
+import os
 import sys
 
 _served = itertools.count(1)
@@ -11,6 +12,6 @@ _served = itertools.count(1)
 def app(environ, start_response):
     patched = "gevent.monkey" in sys.modules and sys.modules["gevent.monkey"].is_module_patched("socket")
     body = json.dumps({"patched": patched, "worker": type(environ["gunicorn.socket"]).__module__,
-                       "served": next(_served)}).encode()
+                       "served": next(_served), "pid": os.getpid()}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
