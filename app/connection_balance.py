@@ -28,7 +28,7 @@ from typing import Any
 #: Workers that can run at once (gunicorn's TTIN signal adds workers); each has a slot of the array.
 SLOTS = 64
 #: Seconds after which a worker that stopped accepting (others held fewer) looks again.
-RECHECK = 0.005
+RECHECK = 0.002
 #: Seconds a connection is left to the worker holding fewer: if that one is busy (a long request
 #: holds its event loop), the connection is taken here after all.
 PATIENCE = 0.02

@@ -153,11 +153,17 @@ def spread_of_connections_opened_at_once(port: int, count: int = 4) -> list[int]
     return sorted(workers.values(), reverse=True)
 
 
+def test_both_workers_take_connections_in_turn(two_gevent_workers):
+    port, _ = two_gevent_workers
+    assert all(answer["balanced"] for answer in wait_for_workers(port, 2).values())
+
+
 def test_four_connections_opened_at_once_land_two_on_each_worker(two_gevent_workers):
+    """A worker that does not wake within PATIENCE leaves its share to the other: at most one round in ten."""
     port, _ = two_gevent_workers
     wait_for_workers(port, 2)
     spreads = [spread_of_connections_opened_at_once(port) for _ in range(ROUNDS)]
-    assert spreads == [[2, 2]] * ROUNDS
+    assert spreads.count([2, 2]) >= ROUNDS - 1, spreads
 
 
 def test_a_worker_started_again_takes_its_share(two_gevent_workers):
@@ -171,20 +177,21 @@ def test_a_worker_started_again_takes_its_share(two_gevent_workers):
     assert spread_of_connections_opened_at_once(port) == [2, 2]
 
 
-def wait_for_workers(port: int, count: int, timeout: float = 30.0) -> set[int]:
-    """The pids of the `count` workers serving on `port`, once each has answered within the last tries."""
+def wait_for_workers(port: int, count: int, timeout: float = 30.0) -> dict[int, dict]:
+    """Each of the `count` workers serving on `port`, by pid, with its last answer, once each has answered."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pids = set()
+        answers = {}
         for _ in range(4 * count):
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=2) as connection:
                     connection.sendall(REQUEST)
-                    pids.add(read_answer(connection, bytearray())["pid"])
+                    answer = read_answer(connection, bytearray())
+                    answers[answer["pid"]] = answer
             except OSError:
                 pass
-        if len(pids) == count:
+        if len(answers) == count:
             time.sleep(0.1)  # the workers see the probes' connections closed
-            return pids
+            return answers
         time.sleep(0.2)
     raise AssertionError(f"{count} workers did not all answer within {timeout:.0f} s")

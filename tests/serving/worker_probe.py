@@ -1,5 +1,5 @@
 """A WSGI app that tells which worker class serves it, whether gevent patched the process, and in
-which order its worker (which process) served each request."""
+which order its worker (which process) served each request, and whether its connections are balanced."""
 
 import itertools
 import json
@@ -11,7 +11,9 @@ _served = itertools.count(1)
 
 def app(environ, start_response):
     patched = "gevent.monkey" in sys.modules and sys.modules["gevent.monkey"].is_module_patched("socket")
+    ggevent = sys.modules.get("gunicorn.workers.ggevent")
+    balanced = ggevent is not None and ggevent.StreamServer.__name__ == "BalancedStreamServer"
     body = json.dumps({"patched": patched, "worker": type(environ["gunicorn.socket"]).__module__,
-                       "served": next(_served), "pid": os.getpid()}).encode()
+                       "served": next(_served), "pid": os.getpid(), "balanced": balanced}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
