@@ -52,3 +52,9 @@ def test_the_process_is_patched_exactly_when_gevent_workers_run(tmp_path, args, 
     used = re.search(r"Using worker: (\S+)", log)
     assert used, log
     assert (worker in used.group(1)) and answer["patched"] == (worker == "gevent"), (used.group(1), answer)
+
+
+@pytest.mark.parametrize("args", [[], ["-k", "sync"]], ids=["gevent", "sync"])
+def test_what_the_master_loaded_is_frozen_out_of_the_workers_collections(tmp_path, args):
+    answer, _ = serve_probe(tmp_path, args)
+    assert answer["frozen"] > 10_000, "the app's modules and objects, loaded in the master, are frozen"

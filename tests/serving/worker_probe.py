@@ -1,6 +1,7 @@
 """A WSGI app that tells which worker class serves it, whether gevent patched the process, and in
 which order its worker (which process) served each request, and whether its connections are balanced."""
 
+import gc
 import itertools
 import json
 import os
@@ -14,6 +15,7 @@ def app(environ, start_response):
     ggevent = sys.modules.get("gunicorn.workers.ggevent")
     balanced = ggevent is not None and ggevent.StreamServer.__name__ == "BalancedStreamServer"
     body = json.dumps({"patched": patched, "worker": type(environ["gunicorn.socket"]).__module__,
-                       "served": next(_served), "pid": os.getpid(), "balanced": balanced}).encode()
+                       "served": next(_served), "pid": os.getpid(), "balanced": balanced,
+                       "frozen": gc.get_freeze_count()}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
