@@ -10,7 +10,6 @@ import collections
 import os
 import signal
 import socket
-import sys
 import time
 
 import gevent
@@ -20,7 +19,8 @@ import gevent.socket
 import pytest
 
 from app.connection_balance import RECHECK, ConnectionCounts, balanced_stream_server
-from scripts.processes import ROOT, free_port, start, stop
+from scripts.processes import stop
+from tests.serving.gunicorn_probe import serve_probe_app
 from tests.serving.test_connections_take_turns import REQUEST, read_answer
 
 ROUNDS = 10
@@ -119,12 +119,7 @@ def test_each_worker_gets_a_slot_of_its_own_and_a_slot_is_reused_once_its_worker
 
 @pytest.fixture
 def two_gevent_workers(tmp_path):
-    port = free_port()
-    environ = {name: value for name, value in os.environ.items()
-               if name not in ("GUNICORN_WORKER_CLASS", "GUNICORN_CMD_ARGS")}
-    environ.update(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="2", ACCESS_LOG="/dev/null")
-    process = start([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-k", "gevent",
-                     "tests.serving.worker_probe:app"], port, tmp_path / "gunicorn.log", environ)
+    port, process = serve_probe_app(tmp_path / "gunicorn.log", "-k", "gevent", workers=2)
     yield port, process
     stop(process)
 

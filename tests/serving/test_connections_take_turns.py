@@ -12,11 +12,10 @@ hook it came last, as request 203).
 from __future__ import annotations
 
 import json
-import os
 import socket
-import sys
 
-from scripts.processes import ROOT, free_port, start, stop
+from scripts.processes import stop
+from tests.serving.gunicorn_probe import serve_probe_app
 
 PIPELINED = 200
 REQUEST = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
@@ -35,12 +34,7 @@ def read_answer(connection: socket.socket, buffered: bytearray) -> dict:
 
 
 def test_a_connection_is_served_while_another_has_hundreds_of_requests_waiting(tmp_path):
-    port = free_port()
-    environ = {name: value for name, value in os.environ.items()
-               if name not in ("GUNICORN_WORKER_CLASS", "GUNICORN_CMD_ARGS")}
-    environ.update(BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", ACCESS_LOG="/dev/null")
-    process = start([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-k", "gevent",
-                     "tests.serving.worker_probe:app"], port, tmp_path / "gunicorn.log", environ)
+    port, process = serve_probe_app(tmp_path / "gunicorn.log", "-k", "gevent")
     try:
         with socket.create_connection(("127.0.0.1", port)) as busy, socket.create_connection(("127.0.0.1", port)) as other:
             busy_buffer, other_buffer = bytearray(), bytearray()

@@ -9,26 +9,18 @@ the app's real locks. Each case boots real gunicorn and asks a probe app.
 from __future__ import annotations
 
 import json
-import os
 import re
-import sys
 import urllib.request
 
 import pytest
 
-from scripts.processes import ROOT, free_port, start, stop
-
-PROBE = "tests.serving.worker_probe:app"
+from scripts.processes import stop
+from tests.serving.gunicorn_probe import serve_probe_app
 
 
 def serve_probe(tmp_path, args: list[str], **env: str) -> tuple[dict, str]:
-    port = free_port()
-    environ = {name: value for name, value in os.environ.items()
-               if name not in ("GUNICORN_WORKER_CLASS", "GUNICORN_CMD_ARGS")}
-    environ.update(env, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", ACCESS_LOG="/dev/null")
     log = tmp_path / "gunicorn.log"
-    process = start([sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), *args, PROBE],
-                    port, log, environ)
+    port, process = serve_probe_app(log, *args, **env)
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
             return json.load(answer), log.read_text()

@@ -21,6 +21,15 @@ def signed_in(client) -> bool:
     return client.get("/api/me").status_code == 200
 
 
+def fail_revocations(idp, failure: int | Exception) -> None:
+    """From now on the revocation endpoint answers with the HTTP status `failure`, or raises it."""
+    idp.mock.remove(responses.POST, REVOKE_ENDPOINT)
+    if isinstance(failure, int):
+        idp.mock.add(responses.POST, REVOKE_ENDPOINT, status=failure)
+    else:
+        idp.mock.add(responses.POST, REVOKE_ENDPOINT, body=failure)
+
+
 def revocations_sent_to(idp, endpoint: str) -> list[tuple[dict[str, list[str]], str | None]]:
     """What each revocation request to `endpoint` carried: its form, and its Authorization header."""
     return [(parse_qs(call.request.body), call.request.headers.get("Authorization"))
@@ -141,11 +150,7 @@ def test_oidc_logout_style_without_end_session_endpoint_stays_local(make_app, id
 )
 def test_a_failed_revocation_still_signs_out(auth, client, idp, failure, caplog):
     auth.sign_in()
-    idp.mock.remove(responses.POST, REVOKE_ENDPOINT)
-    if isinstance(failure, int):
-        idp.mock.add(responses.POST, REVOKE_ENDPOINT, status=failure)
-    else:
-        idp.mock.add(responses.POST, REVOKE_ENDPOINT, body=failure)
+    fail_revocations(idp, failure)
     response = auth.sign_out()
     assert response.headers["Location"].startswith(f"{DOMAIN}/logout?")
     assert not signed_in(client)

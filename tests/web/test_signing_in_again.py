@@ -8,12 +8,11 @@ import logging
 
 import pytest
 import requests
-import responses
 
 from flask_cognito_signin.logins import Logins
 from tests.conftest import AuthActions
 from tests.support.cognito import ALICE, PoolUser
-from tests.web.test_logout import REVOKE_ENDPOINT
+from tests.web.test_logout import fail_revocations
 from tests.web.test_signed_out_tokens import bearer_me, refused_as_signed_out
 
 BOB = PoolUser("bob", "bob@example.com", True, ("readers",))
@@ -77,11 +76,7 @@ def test_a_browser_signed_in_on_another_device_keeps_that_login(app, auth, idp):
 ])
 def test_a_failed_revocation_still_signs_in_and_is_logged(auth, client, idp, failure, caplog):
     auth.sign_in()
-    idp.mock.remove(responses.POST, REVOKE_ENDPOINT)
-    if isinstance(failure, int):
-        idp.mock.add(responses.POST, REVOKE_ENDPOINT, status=failure)
-    else:
-        idp.mock.add(responses.POST, REVOKE_ENDPOINT, body=failure)
+    fail_revocations(idp, failure)
     with caplog.at_level(logging.INFO):
         landed = auth.sign_in(user=BOB)
     assert landed.status_code == 302
