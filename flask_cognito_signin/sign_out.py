@@ -29,13 +29,18 @@ def revoke_quietly(provider: Provider, refresh_token: str | None) -> None:
                   reason=error.code, detail=error.detail)
 
 
+def revoke_login_quietly(state: SignInState, ended: AuthRecord) -> None:
+    """Revoke an ended login's refresh token at the provider that issued it, if that one is still configured."""
+    provider = state.providers.get(ended.provider)
+    if provider is not None:
+        revoke_quietly(provider, ended.tokens.refresh_token)
+
+
 def sign_out_everywhere(state: SignInState, provider: str, sub: str) -> list[AuthRecord]:
     """End every session of the user (provider and sub) in this app and revoke their refresh tokens."""
     ended = end_sessions_of(Logins(state.store), state.auth_records, provider, sub)
     for record in ended:
-        record_provider = state.providers.get(record.provider)
-        if record_provider is not None:
-            revoke_quietly(record_provider, record.tokens.refresh_token)
+        revoke_login_quietly(state, record)
     log_event("logout_everywhere", provider=provider, sub=sub, sessions=len(ended))
     return ended
 

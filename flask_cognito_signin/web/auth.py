@@ -18,7 +18,7 @@ from flask_cognito_signin.oidc import InvalidCallback, OIDCError, Provider
 from flask_cognito_signin.oidc.signin import SignIn, begin_sign_in, complete_sign_in
 from flask_cognito_signin.oidc.signout import logout_url
 from flask_cognito_signin.settings import CALLBACK_PATH, is_loopback_host
-from flask_cognito_signin.sign_out import revoke_quietly, sign_out_everywhere
+from flask_cognito_signin.sign_out import revoke_login_quietly, revoke_quietly, sign_out_everywhere
 from flask_cognito_signin.state import signin_state
 from flask_cognito_signin.user_session import UserSession, current_user_session
 
@@ -136,9 +136,7 @@ def callback() -> Response:
     replaced = user_session.sign_in(result)
     log_event("login_succeeded", provider=provider.alias, sub=result.user.sub)
     if replaced is not None:
-        replaced_provider = _providers().get(replaced.provider)
-        if replaced_provider is not None:
-            revoke_quietly(replaced_provider, replaced.tokens.refresh_token)
+        revoke_login_quietly(signin_state(), replaced)
     return redirect(result.return_to)
 
 
